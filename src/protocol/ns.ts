@@ -1,0 +1,20 @@
+// Namespaces used on the wire, in one place so that builders, parsers and disco agree.
+export const NS = {
+  client: 'jabber:client',
+  stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  discoInfo: 'http://jabber.org/protocol/disco#info',
+  discoItems: 'http://jabber.org/protocol/disco#items',
+  caps: 'http://jabber.org/protocol/caps',
+  si: 'http://jabber.org/protocol/si',
+  siFile: 'http://jabber.org/protocol/si/profile/file-transfer',
+  featureNeg: 'http://jabber.org/protocol/feature-neg',
+  data: 'jabber:x:data',
+  ibb: 'http://jabber.org/protocol/ibb',
+  bytestreams: 'http://jabber.org/protocol/bytestreams',
+  iqOob: 'jabber:iq:oob',
+  xOob: 'jabber:x:oob',
+  hashes: 'urn:xmpp:hashes:2',
+  hashSha256: 'urn:xmpp:hash-function-text-names:sha-256',
+  upload: 'urn:xmpp:http:upload:0',
+  roster: 'jabber:iq:roster',
+} as const;

@@ -1,0 +1,193 @@
+// One logged-in XMPP session, composed from xmpp.js pieces (client-core + tcp + middleware +
+// stream-features + iq caller + sasl + resource binding) with xfer's own STARTTLS step (so that
+// --ca and --insecure reach tls.connect) and SASL mechanisms (see scram.ts).
+import tls from 'node:tls';
+import { debuglog } from 'node:util';
+import { Client } from '@xmpp/client-core';
+import _tcp from '@xmpp/tcp';
+import _middleware from '@xmpp/middleware';
+import _streamFeatures from '@xmpp/stream-features';
+import _iqCaller from '@xmpp/iq/caller.js';
+import _sasl from '@xmpp/sasl';
+import _resourceBinding from '@xmpp/resource-binding';
+import TlsSocket from '@xmpp/tls/lib/Socket.js';
+import { promise } from '@xmpp/events';
+import SASLFactory from 'saslmechanisms';
+import xml, { type Element } from '@xmpp/xml';
+import { errors, XferError } from '../errors.js';
+import { Plain, ScramSha1, ScramSha256 } from './scram.js';
+import { buildError, StanzaError, type ErrorType } from '../protocol/stanza-error.js';
+import { IqRouter, type IqHandler } from './iq-router.js';
+
+const log = debuglog('xfer:xmpp');
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+
+export interface SessionOptions {
+  jid: string; // bare or full; a resource, if given, is requested at bind
+  password: string;
+  server?: string; // host[:port]
+  ca?: Buffer;
+  insecure?: boolean;
+  connectTimeoutMs?: number;
+}
+
+export interface Session {
+  readonly jid: string; // bound full JID
+  readonly bare: string;
+  readonly domain: string;
+  readonly serverHost: string;
+  send(el: Element): Promise<void>;
+  /** iq get/set; resolves with the result stanza, rejects with StanzaError or a timeout error. */
+  iq(to: string | undefined, type: 'get' | 'set', child: Element, timeoutMs?: number): Promise<Element>;
+  handleIq(type: 'get' | 'set', xmlns: string, name: string, handler: IqHandler): () => void;
+  onStanza(fn: (el: Element) => void): () => void;
+  onClose(fn: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export function splitJid(jid: string): { local: string; domain: string; resource?: string } {
+  const slash = jid.indexOf('/');
+  const bare = slash >= 0 ? jid.slice(0, slash) : jid;
+  const resource = slash >= 0 ? jid.slice(slash + 1) : undefined;
+  const at = bare.indexOf('@');
+  if (at <= 0 || at === bare.length - 1) throw errors.usage(`not a JID: '${jid}' (expected user@host)`);
+  return { local: bare.slice(0, at).toLowerCase(), domain: bare.slice(at + 1).toLowerCase(), resource };
+}
+
+export function parseHostPort(s: string, defPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) throw errors.usage(`bad host[:port] '${s}'`);
+  const port = m[2] ? Number(m[2]) : defPort;
+  if (!(port > 0 && port < 65536)) throw errors.usage(`bad port in '${s}'`);
+  return { host: m[1]!, port };
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME|EPROTO/;
+
+export async function connect(opts: SessionOptions): Promise<Session> {
+  const { local, domain, resource } = splitJid(opts.jid);
+  const { host, port } = parseHostPort(opts.server ?? domain, 5222);
+  const entity = new Client({ service: `xmpp://${host.includes(':') ? `[${host}]` : host}:${port}`, domain, timeout: opts.connectTimeoutMs ?? 10000 });
+  _tcp({ entity });
+  const middleware = _middleware({ entity });
+  const streamFeatures = _streamFeatures({ middleware });
+  const iqCaller = _iqCaller({ middleware, entity });
+  const router = new IqRouter((el) => entity.send(el));
+  middleware.use((ctx: { stanza: Element }, next: () => Promise<unknown>) => (router.route(ctx.stanza) ? undefined : next()));
+
+  streamFeatures.use('starttls', NS_TLS, async ({ entity: e }: { entity: any }) => {
+    const reply: Element = await e.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    if (!reply.is('proceed', NS_TLS)) throw errors.tls('server refused STARTTLS');
+    const sock = new TlsSocket();
+    sock.connect({ socket: e.socket, host, servername: domain, ca: opts.ca, rejectUnauthorized: !opts.insecure });
+    await promise(sock, 'connect');
+    e._attachSocket(sock);
+    await e.restart();
+  });
+
+  const factory = new SASLFactory();
+  factory.use(ScramSha256);
+  factory.use(ScramSha1);
+  factory.use(Plain);
+  _sasl({ streamFeatures, saslFactory: factory }, async (done: any, mechanisms: string[], _fast: unknown, e: any) => {
+    // STARTTLS comes first in stream-features order; reaching SASL without it means the server
+    // did not offer TLS. No credentials cross an unencrypted stream.
+    if (!e.isSecure()) throw errors.tls('server did not offer STARTTLS; refusing to authenticate over an unencrypted stream');
+    log('sasl mechanisms %o', mechanisms);
+    await done({ username: local, password: opts.password }, mechanisms[0]);
+  });
+  _resourceBinding({ iqCaller, streamFeatures }, resource ?? `xfer-${Math.random().toString(36).slice(2, 8)}`);
+
+  entity.on('error', (err: Error) => log('error %s', err.message));
+  try {
+    await withTimeout(entity.start(), opts.connectTimeoutMs ?? 15000, () => errors.connect(`timed out connecting to ${host}:${port}`));
+  } catch (err) {
+    try {
+      entity.socket?.socket?.destroy?.();
+      entity.socket?.destroy?.();
+    } catch {}
+    throw mapConnectError(err, host, port);
+  }
+  // Large IBB stanzas must not sit behind Nagle waiting for an ACK.
+  entity.socket?.socket?.setNoDelay?.(true);
+
+  const fullJid: string = entity.jid.toString();
+  const closeFns: Array<(err?: Error) => void> = [];
+  let closing = false;
+  entity.on('disconnect', () => {
+    if (!closing) closeFns.forEach((f) => f(errors.connect('connection to the XMPP server lost')));
+  });
+
+  const session: Session = {
+    jid: fullJid,
+    bare: fullJid.split('/')[0]!,
+    domain,
+    serverHost: host,
+    send: (el) => entity.send(el),
+    async iq(to, type, child, timeoutMs = 30000) {
+      try {
+        return await iqCaller.request(xml('iq', { type, to }, child), timeoutMs);
+      } catch (err: any) {
+        if (err?.name === 'StanzaError' && err.element) throw StanzaError.fromElement(err.element);
+        if (err?.name === 'TimeoutError') throw errors.timeout(`no answer from ${to ?? domain} within ${Math.round(timeoutMs / 1000)} s`);
+        throw err;
+      }
+    },
+    handleIq: (type, xmlns, name, handler) => router.add(type, xmlns, name, handler),
+    onStanza(fn) {
+      entity.on('stanza', fn);
+      return () => entity.off('stanza', fn);
+    },
+    onClose(fn) {
+      closeFns.push(fn);
+    },
+    async close() {
+      closing = true;
+      try {
+        await withTimeout(entity.stop(), 3000, () => new Error('stop timeout'));
+      } catch {
+        entity.socket?.socket?.destroy?.();
+      }
+    },
+  };
+  return session;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      t = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+function mapConnectError(err: unknown, host: string, port: number): XferError {
+  if (err instanceof XferError) return err;
+  const e = err as any;
+  const code = String(e?.code ?? '');
+  const msg = String(e?.message ?? err);
+  if (e?.name === 'SASLError') {
+    return errors.auth(`authentication failed: ${e.condition ?? msg}${e.text ? ` (${e.text})` : ''}`);
+  }
+  if (TLS_CODES.test(code) || /certificate|self.signed|TLS|SSL/i.test(msg)) {
+    return errors.tls(`TLS failure talking to ${host}:${port}: ${msg} (use --ca FILE to trust a private CA)`, err);
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EAI_AGAIN|ETIMEDOUT/.test(code + msg)) {
+    return errors.connect(`cannot reach XMPP server ${host}:${port}: ${code || msg}`, err);
+  }
+  if (e?.name === 'StreamError') return errors.connect(`server closed the stream: ${e.condition ?? msg}`, err);
+  return errors.connect(`could not connect to ${host}:${port}: ${msg}`, err);
+}
+
+export function replyError(type: ErrorType, condition: string, text?: string, app?: Element) {
+  return new IqReplyError(buildError(type, condition, { text, app }));
+}
+
+/** Thrown from an IqHandler to answer the iq with this <error/>. */
+export class IqReplyError extends Error {
+  constructor(readonly error: Element) {
+    super('iq error reply');
+  }
+}
