@@ -36,14 +36,15 @@ export function nextSeq(seq: number): number {
   return seq === 65535 ? 0 : seq + 1;
 }
 
-// RFC 4648 §4 alphabet; '=' only as one or two final padding characters and the length a
-// multiple of 4. XML whitespace is dropped first (XEP-0047's own example wraps lines).
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
+// RFC 4648 §4: the alphabet, '=' only as final padding, length a multiple of 4. Checked by
+// decoding and re-encoding (both native): Node's decoder silently skips junk, so anything that
+// does not survive the round trip was not canonical base64. XML whitespace is dropped first
+// (XEP-0047's own example wraps lines).
 export function decodeStrict(text: string): Buffer | undefined {
-  const compact = text.replace(/[ \t\r\n]+/g, '');
-  if (!B64.test(compact)) return undefined;
-  return Buffer.from(compact, 'base64');
+  const compact = /[ \t\r\n]/.test(text) ? text.replace(/[ \t\r\n]+/g, '') : text;
+  if (compact.length % 4 !== 0) return undefined;
+  const buf = Buffer.from(compact, 'base64');
+  return buf.toString('base64') === compact ? buf : undefined;
 }
 
 export type IbbData = { sid: string; seq: number; payload: string };

@@ -24,6 +24,7 @@ declare module '@xmpp/xml' {
   type Child = Element | string | number | null | undefined | false | Child[];
   function xml(name: string, attrs?: Record<string, string | number | undefined> | null, ...children: Child[]): Element;
   namespace xml { export { Element }; }
+  export const Parser: any;
   export default xml;
 }
 declare module '@xmpp/xml/lib/parse.js' {
@@ -44,7 +45,7 @@ declare module '@xmpp/jid' {
   export default jid;
 }
 declare module '@xmpp/client-core' { export const Client: any; export const xml: any; export const jid: any; }
-declare module '@xmpp/tcp' { const f: any; export default f; }
+declare module '@xmpp/tcp/lib/Connection.js' { const f: any; export default f; }
 declare module '@xmpp/middleware' { const f: any; export default f; }
 declare module '@xmpp/stream-features' { const f: any; export default f; }
 declare module '@xmpp/iq/caller.js' { const f: any; export default f; }

@@ -4,7 +4,7 @@
 import tls from 'node:tls';
 import { debuglog } from 'node:util';
 import { Client } from '@xmpp/client-core';
-import _tcp from '@xmpp/tcp';
+import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
 import _middleware from '@xmpp/middleware';
 import _streamFeatures from '@xmpp/stream-features';
 import _iqCaller from '@xmpp/iq/caller.js';
@@ -18,6 +18,10 @@ import { errors, XferError } from '../errors.js';
 import { Plain, ScramSha1, ScramSha256 } from './scram.js';
 import { buildError, StanzaError, type ErrorType } from '../protocol/stanza-error.js';
 import { IqRouter, type IqHandler } from './iq-router.js';
+import { LinearParser } from './parser.js';
+
+class XferTcp extends (ConnectionTCP as any) {}
+(XferTcp as any).prototype.Parser = LinearParser;
 
 const log = debuglog('xfer:xmpp');
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -68,7 +72,7 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   const { local, domain, resource } = splitJid(opts.jid);
   const { host, port } = parseHostPort(opts.server ?? domain, 5222);
   const entity = new Client({ service: `xmpp://${host.includes(':') ? `[${host}]` : host}:${port}`, domain, timeout: opts.connectTimeoutMs ?? 10000 });
-  _tcp({ entity });
+  entity.transports.push(XferTcp);
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });
   const iqCaller = _iqCaller({ middleware, entity });

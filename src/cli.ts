@@ -1,0 +1,181 @@
+// Flags in, exit code out. Commands do the work and emit events; reporters render them.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, errors, toXferError } from './errors.js';
+import { getPassword } from './password.js';
+import { send } from './commands/send.js';
+import { receive } from './commands/receive.js';
+import { humanReporter } from './report/human.js';
+import { jsonReporter } from './report/json.js';
+import type { Emit } from './report/events.js';
+import { availableMethods, parseMethods } from './transports/index.js';
+import type { SessionOptions } from './xmpp/session.js';
+
+interface CommonFlags {
+  jid?: string;
+  passwordFile?: string;
+  server?: string;
+  ca?: string;
+  insecure?: boolean;
+  json?: boolean;
+  stallTimeout: string;
+}
+
+const intArg = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw errors.usage(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--jid <jid>', 'your account (or XFER_JID)')
+    .option('--password-file <file>', 'read the password from this file (else XFER_PASSWORD, else a prompt)')
+    .option('--server <host[:port]>', 'connect here instead of the JID\'s domain (or XFER_SERVER)')
+    .option('--ca <file>', 'trust this PEM certificate/CA for the server (or XFER_CA)')
+    .option('--insecure', 'do not verify the server certificate (testing only)')
+    .option('--json', 'one JSON event per line on stdout')
+    .option('--stall-timeout <seconds>', 'abort when no progress for this long', '60');
+}
+
+async function connection(flags: CommonFlags): Promise<SessionOptions> {
+  const jid = flags.jid ?? process.env.XFER_JID;
+  if (!jid) throw errors.usage('--jid (or XFER_JID) is required');
+  const caFile = flags.ca ?? process.env.XFER_CA;
+  let ca: Buffer | undefined;
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile);
+    } catch (err: any) {
+      throw errors.usage(`cannot read --ca ${caFile}: ${err.code ?? err.message}`);
+    }
+  }
+  return { jid, password: await getPassword({ passwordFile: flags.passwordFile, jid }), server: flags.server ?? process.env.XFER_SERVER, ca, insecure: !!flags.insecure };
+}
+
+function reporter(flags: CommonFlags): Emit {
+  return flags.json ? jsonReporter() : humanReporter();
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(EXIT.interrupted);
+    ac.abort(errors.cancelled('interrupted'));
+  });
+  process.on('SIGTERM', () => ac.abort(errors.cancelled('terminated')));
+
+  let emit: Emit = humanReporter();
+  const run = async (fn: () => Promise<number>) => {
+    try {
+      process.exitCode = await fn();
+    } catch (e) {
+      const err = toXferError(e);
+      emit({ event: 'error', code: err.code, message: err.message, exit: err.exitCode });
+      process.exitCode = err.exitCode;
+    }
+  };
+
+  const program = new Command('xfer')
+    .description('Move files between XMPP accounts (SI file transfer: IBB, SOCKS5, out-of-band HTTP)')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  common(program.command('send'))
+    .description('send files to an XMPP account (user@host picks an online resource; a full JID is used as given)')
+    .argument('<files_and_jid...>', 'FILE... JID')
+    .option('--methods <list>', `stream methods in order of preference (${availableMethods().join(',')})`, availableMethods().join(','))
+    .option('--desc <text>', 'description sent with the offer')
+    .option('--offer-timeout <seconds>', 'how long the peer has to accept', '60')
+    .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', '6')
+    .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', '49152')
+    .option('--ibb-window <n>', 'IBB blocks in flight', '32')
+    .action(async (args: string[], flags: CommonFlags & Record<string, string>) => {
+      emit = reporter(flags);
+      await run(async () => {
+        if (args.length < 2) throw errors.usage('usage: xfer send FILE... JID');
+        const to = args[args.length - 1]!;
+        let methods;
+        try {
+          methods = parseMethods(flags.methods!);
+        } catch (err: any) {
+          throw errors.usage(err.message);
+        }
+        const r = await send({
+          connection: await connection(flags),
+          files: args.slice(0, -1),
+          to,
+          methods,
+          desc: flags.desc,
+          offerTimeoutMs: intArg('--offer-timeout', 1)(flags.offerTimeout!) * 1000,
+          peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout!) * 1000,
+          transport: {
+            ibbBlockSize: intArg('--ibb-block-size', 512, 65535)(flags.ibbBlockSize!),
+            ibbWindow: intArg('--ibb-window', 1, 256)(flags.ibbWindow!),
+            stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
+          },
+          emit,
+          signal: ac.signal,
+        });
+        if (r.error) emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.sent} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
+        return r.error ? r.error.exitCode : EXIT.ok;
+      });
+    });
+
+  common(program.command('receive'))
+    .description('wait for files and save them')
+    .option('-o, --output-dir <dir>', 'where files go', '.')
+    .option('--from <jid...>', 'accept offers only from these JIDs (default: roster contacts and your own account)')
+    .option('--once', 'exit after one transfer (same as --count 1)')
+    .addOption(new Option('--count <n>', 'exit after n transfers; 0 = keep running').default('0'))
+    .option('--timeout <seconds>', 'give up waiting after this long')
+    .option('--overwrite', 'replace existing files (default: pick a free name)')
+    .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
+    .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', '65535')
+    .action(async (flags: CommonFlags & Record<string, any>) => {
+      emit = reporter(flags);
+      await run(async () => {
+        let methods;
+        try {
+          methods = parseMethods(flags.methods);
+        } catch (err: any) {
+          throw errors.usage(err.message);
+        }
+        const r = await receive({
+          connection: await connection(flags),
+          outputDir: path.resolve(flags.outputDir),
+          from: flags.from ?? [],
+          count: flags.once ? 1 : intArg('--count', 0)(flags.count),
+          timeoutMs: flags.timeout ? intArg('--timeout', 1)(flags.timeout) * 1000 : undefined,
+          overwrite: !!flags.overwrite,
+          methods,
+          stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
+          ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
+          emit,
+          signal: ac.signal,
+        });
+        if (r.error) return r.error.exitCode;
+        const wanted = flags.once ? 1 : Number(flags.count);
+        if (r.timedOut && wanted > 0 && r.received < wanted) {
+          emit({ event: 'error', code: 'ETIMEOUT', message: `timed out after receiving ${r.received} of ${wanted} file(s)`, exit: EXIT.timeout });
+          return EXIT.timeout;
+        }
+        return EXIT.ok;
+      });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    throw e;
+  }
+  // Sockets, timers and SIGINT handlers must not keep a finished command alive.
+  setTimeout(() => process.exit(), 50).unref();
+}

@@ -1,0 +1,36 @@
+// One streaming pass over a file computing both hashes xfer offers: md5 (XEP-0096's 'hash'
+// attribute, what third-party receivers check) and sha-256 (XEP-0300, what xfer checks).
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+export interface Digests {
+  md5: string; // hex
+  sha256: string; // hex
+}
+
+export class DualHash {
+  private md5: Hash = createHash('md5');
+  private sha: Hash = createHash('sha256');
+  update(chunk: Buffer): void {
+    this.md5.update(chunk);
+    this.sha.update(chunk);
+  }
+  digest(): Digests {
+    return { md5: this.md5.digest('hex'), sha256: this.sha.digest('hex') };
+  }
+}
+
+export async function hashFile(path: string, onProgress?: (bytes: number) => void, start = 0, end?: number): Promise<Digests> {
+  const h = new DualHash();
+  let n = 0;
+  const stream = createReadStream(path, { start, end, highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    n += chunk.length;
+    onProgress?.(n);
+  }
+  return h.digest();
+}
+
+export const hexToB64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+export const b64ToHex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');

@@ -1,0 +1,43 @@
+// Turning a name chosen by a stranger into one file name inside the output directory, and
+// printing names so that they cannot act on the terminal.
+
+// CSI and OSC sequences go whole, so that "\x1b[31mred" becomes "red" rather than "[31mred".
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]/g;
+// C0, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; zero-width and BOM.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+const MAX_BYTES = 200; // leaves room under NAME_MAX (255) for " (NN)" and our temp prefix
+
+export function safeFileName(raw: string): string {
+  let name = raw.replace(ANSI, '').replace(UNSAFE, '');
+  name = name.split(/[/\\]/).pop() ?? '';
+  // Leading dots (hidden files, "..") and trailing dots/spaces (Windows strips them) go.
+  name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  name = name.replace(/[<>:"|?*]/g, '_');
+  if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
+  name = truncateUtf8(name, MAX_BYTES);
+  return name || 'file';
+}
+
+function truncateUtf8(name: string, max: number): string {
+  if (Buffer.byteLength(name) <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+  let stem = name.slice(0, name.length - ext.length);
+  while (Buffer.byteLength(stem + ext) > max) stem = [...stem].slice(0, -1).join('');
+  return stem + ext;
+}
+
+/** "name (1).ext", "name (2).ext", … */
+export function numbered(name: string, n: number): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+}
+
+/** A string safe to print: controls and bidi characters shown as \xNN / \u{NNNN}. */
+export function printable(s: string): string {
+  return s.replace(new RegExp(UNSAFE.source, 'g'), (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
+  });
+}

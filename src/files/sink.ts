@@ -1,0 +1,131 @@
+// Where received bytes go: a temporary file inside the output directory, hashed as it is
+// written, renamed to its final name only when exactly `size` bytes arrived and the offered
+// hash matched. Anything else removes the temporary file: nothing lands under a final name
+// unless it is complete and verified.
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { errors, XferError } from '../errors.js';
+import { DualHash, b64ToHex } from './hash.js';
+import { numbered, safeFileName } from './safe-name.js';
+
+export interface SinkOptions {
+  dir: string;
+  offeredName: string;
+  size: number;
+  md5?: string; // hex
+  sha256?: string; // base64 (as on the wire)
+  overwrite: boolean;
+}
+
+export interface SinkResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  verified: 'sha-256' | 'md5' | 'none';
+}
+
+export class FileSink {
+  readonly name: string;
+  private tmp = '';
+  private fh?: fsp.FileHandle;
+  private hash = new DualHash();
+  private written = 0;
+  private done = false;
+
+  constructor(private opts: SinkOptions) {
+    this.name = safeFileName(opts.offeredName);
+  }
+
+  get bytes(): number {
+    return this.written;
+  }
+
+  get size(): number {
+    return this.opts.size;
+  }
+
+  async open(): Promise<void> {
+    this.tmp = path.join(this.opts.dir, `.xfer-${randomBytes(8).toString('hex')}.part`);
+    this.fh = await fsp.open(this.tmp, 'wx', 0o600);
+  }
+
+  /** Rejects (and the caller aborts) when the peer sends more than it offered. */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
+    if (this.written + chunk.length > this.opts.size) {
+      throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
+    }
+    this.hash.update(chunk);
+    this.written += chunk.length;
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off);
+      off += bytesWritten;
+    }
+  }
+
+  get complete(): boolean {
+    return this.written === this.opts.size;
+  }
+
+  async finish(): Promise<SinkResult> {
+    if (this.done) throw errors.transfer('transfer already finished');
+    this.done = true;
+    try {
+      await this.fh!.close();
+      this.fh = undefined;
+      if (this.written !== this.opts.size) {
+        throw errors.integrity(`received ${this.written} of ${this.opts.size} bytes`);
+      }
+      const d = this.hash.digest();
+      let verified: SinkResult['verified'] = 'none';
+      if (this.opts.sha256) {
+        if (b64ToHex(this.opts.sha256) !== d.sha256) throw errors.integrity('sha-256 of the received bytes does not match the offer');
+        verified = 'sha-256';
+      } else if (this.opts.md5) {
+        if (this.opts.md5.toLowerCase() !== d.md5) throw errors.integrity('md5 of the received bytes does not match the offer');
+        verified = 'md5';
+      }
+      const final = await this.place();
+      return { path: final, bytes: this.written, sha256: d.sha256, verified };
+    } catch (err) {
+      await this.cleanup();
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.done = true;
+    await this.cleanup();
+  }
+
+  private async cleanup(): Promise<void> {
+    try {
+      await this.fh?.close();
+    } catch {}
+    this.fh = undefined;
+    if (this.tmp) await fsp.rm(this.tmp, { force: true });
+  }
+
+  // link() fails with EEXIST instead of replacing, so two receivers (or a file created meanwhile)
+  // can never be clobbered without --overwrite.
+  private async place(): Promise<string> {
+    if (this.opts.overwrite) {
+      const target = path.join(this.opts.dir, this.name);
+      await fsp.rename(this.tmp, target);
+      return target;
+    }
+    for (let n = 0; n < 10000; n++) {
+      const target = path.join(this.opts.dir, n === 0 ? this.name : numbered(this.name, n));
+      try {
+        await fsp.link(this.tmp, target);
+        await fsp.rm(this.tmp, { force: true });
+        return target;
+      } catch (err: any) {
+        if (err?.code !== 'EEXIST') throw err instanceof XferError ? err : errors.file(`cannot save ${target}: ${err.message}`, err);
+      }
+    }
+    throw errors.file('no free file name');
+  }
+}

@@ -1,0 +1,46 @@
+// What commands tell the outside world. Commands emit these; the human reporter and the
+// --json reporter are two renderings of the same stream. The README documents this schema.
+
+export type XferEvent =
+  | { event: 'connected'; jid: string }
+  | { event: 'listening'; jid: string; features: string[] }
+  | { event: 'peer'; jid: string }
+  | { event: 'hashing'; file: string; bytes: number; total: number }
+  | { event: 'offer'; file: string; name: string; size: number; to: string; sid: string; methods: string[] }
+  | { event: 'offer-received'; from: string; name: string; size: number; sid: string; methods: string[] }
+  | { event: 'accepted'; sid: string; method: string; name?: string; offset?: number }
+  | { event: 'declined'; sid: string; from?: string; name?: string; reason: string }
+  | { event: 'method-tried'; sid: string; method: string }
+  | { event: 'method-failed'; sid: string; method: string; code: string; reason: string }
+  | { event: 'progress'; sid: string; method: string; bytes: number; total: number; rate: number }
+  | {
+      event: 'done';
+      direction: 'sent' | 'received';
+      sid: string;
+      method: string;
+      name: string;
+      bytes: number;
+      seconds: number;
+      sha256: string;
+      file?: string;
+      path?: string;
+      peer: string;
+      verified?: string;
+    }
+  | { event: 'file-failed'; direction: 'sent' | 'received'; sid?: string; name: string; code: string; reason: string }
+  | { event: 'error'; code: string; message: string; exit: number };
+
+export type Emit = (e: XferEvent) => void;
+
+/** Progress events at most every `intervalMs`, plus always the final one. */
+export function throttledProgress(emit: Emit, sid: string, method: string, total: number, intervalMs = 200) {
+  const start = Date.now();
+  let last = 0;
+  return (bytes: number, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < intervalMs && bytes < total) return;
+    last = now;
+    const secs = Math.max((now - start) / 1000, 1e-3);
+    emit({ event: 'progress', sid, method, bytes, total, rate: Math.round(bytes / secs) });
+  };
+}

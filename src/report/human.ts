@@ -1,0 +1,102 @@
+// Human output on stderr: chalk colours (NO_COLOR honoured by chalk itself) and a `progress`
+// bar per transfer when stderr is a terminal, plain lines otherwise. Every name a peer chose
+// goes through printable() so it cannot move the cursor or reorder text.
+import chalk from 'chalk';
+import ProgressBar from 'progress';
+import { printable } from '../files/safe-name.js';
+import type { XferEvent } from './events.js';
+
+const METHOD_LABEL: Record<string, string> = { ibb: 'IBB', s5b: 'SOCKS5', oob: 'OOB', upload: 'upload' };
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
+  const tty = !!err.isTTY;
+  const bars = new Map<string, ProgressBar>();
+  const line = (s: string) => {
+    err.write(`${s}\n`);
+  };
+  const p = printable;
+  return (e: XferEvent) => {
+    switch (e.event) {
+      case 'connected':
+        line(chalk.dim(`connected as ${p(e.jid)}`));
+        break;
+      case 'listening':
+        line(`waiting for files as ${chalk.bold(p(e.jid))}`);
+        break;
+      case 'peer':
+        line(chalk.dim(`peer ${p(e.jid)}`));
+        break;
+      case 'hashing':
+        if (e.bytes === e.total && e.total > 64 << 20) line(chalk.dim(`hashed ${p(e.file)} (${formatBytes(e.total)})`));
+        else if (e.bytes < e.total) line(chalk.dim(`hashing ${p(e.file)}: ${formatBytes(e.bytes)} of ${formatBytes(e.total)}`));
+        break;
+      case 'offer':
+        line(`offering ${chalk.bold(p(e.name))} (${formatBytes(e.size)}) to ${p(e.to)} via ${e.methods.map((m) => METHOD_LABEL[m] ?? m).join(', ')}`);
+        break;
+      case 'offer-received':
+        line(`offer from ${p(e.from)}: ${chalk.bold(p(e.name))} (${formatBytes(e.size)})`);
+        break;
+      case 'accepted':
+        line(`${chalk.green('accepted')} ${e.name ? p(e.name) : ''} via ${METHOD_LABEL[e.method] ?? e.method}${e.offset ? ` from byte ${e.offset}` : ''}`);
+        break;
+      case 'declined':
+        line(chalk.yellow(`declined ${e.name ? p(e.name) : 'offer'}${e.from ? ` from ${p(e.from)}` : ''}: ${p(e.reason)}`));
+        break;
+      case 'method-tried':
+        break;
+      case 'method-failed':
+        bars.get(e.sid)?.terminate();
+        bars.delete(e.sid);
+        line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} failed: ${p(e.reason)}; trying the next method`));
+        break;
+      case 'progress': {
+        if (!tty || e.total === 0) break;
+        let bar = bars.get(e.sid);
+        if (!bar) {
+          bar = new ProgressBar(`  ${METHOD_LABEL[e.method] ?? e.method} [:bar] :percent :xfered :rate/s ETA :etas`, {
+            total: e.total,
+            width: 30,
+            complete: '=',
+            incomplete: ' ',
+            stream: err,
+            clear: true,
+          });
+          bars.set(e.sid, bar);
+        }
+        const delta = e.bytes - bar.curr;
+        if (delta > 0) bar.tick(delta, { xfered: formatBytes(e.bytes), rate: formatBytes(e.rate) });
+        break;
+      }
+      case 'done': {
+        bars.get(e.sid)?.terminate();
+        bars.delete(e.sid);
+        const rate = e.seconds > 0 ? `${formatBytes(e.bytes / e.seconds)}/s` : '';
+        const where = e.direction === 'received' ? ` -> ${p(e.path ?? '')}` : ` to ${p(e.peer)}`;
+        line(`${chalk.green('✓')} ${e.direction} ${chalk.bold(p(e.name))}${where} ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s ${rate} via ${METHOD_LABEL[e.method] ?? e.method}`);
+        line(chalk.dim(`  sha-256 ${e.sha256}${e.verified ? ` (verified: ${e.verified})` : ''}`));
+        break;
+      }
+      case 'file-failed':
+        if (e.sid) {
+          bars.get(e.sid)?.terminate();
+          bars.delete(e.sid);
+        }
+        line(chalk.red(`✗ ${p(e.name)}: ${p(e.reason)}`));
+        break;
+      case 'error':
+        line(chalk.red(`xfer: ${p(e.message)}`));
+        break;
+    }
+  };
+}

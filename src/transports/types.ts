@@ -1,0 +1,76 @@
+// The one interface every transport implements, on each side.
+//
+// Sender side: after SI picked a method, `send` moves bytes [offset, size) of the file to the
+// peer and resolves when the peer has them (or rejects with an XferError saying why).
+// Receiver side: `install` registers whatever iq handlers the method needs; the handlers look
+// the sid up in the Incoming registry, which holds what SI negotiated (who, which method, where
+// the bytes go) and reports completion or failure back to the receive command.
+import type { FileSink } from '../files/sink.js';
+import type { Session } from '../xmpp/session.js';
+
+export type MethodName = 'ibb' | 's5b' | 'oob';
+
+export interface TransportOptions {
+  ibbBlockSize: number;
+  ibbWindow: number;
+  stallTimeoutMs: number;
+}
+
+export interface SendContext {
+  session: Session;
+  peer: string; // full JID of the target
+  sid: string;
+  path: string;
+  size: number;
+  offset: number;
+  onProgress(bytesSent: number): void;
+  signal: AbortSignal;
+  options: TransportOptions;
+}
+
+export interface SenderTransport {
+  readonly name: MethodName;
+  readonly ns: string;
+  send(ctx: SendContext): Promise<void>;
+}
+
+export interface Incoming {
+  sid: string;
+  from: string; // full JID of the initiator, as SI saw it
+  method: MethodName;
+  sink: FileSink;
+  onProgress(bytes: number): void;
+  /** the transport saw the end of the stream; the command verifies and renames */
+  complete(): void;
+  fail(err: Error): void;
+  readonly signal: AbortSignal;
+}
+
+export class IncomingRegistry {
+  private map = new Map<string, Incoming>();
+  add(inc: Incoming): void {
+    this.map.set(inc.sid, inc);
+  }
+  remove(sid: string): void {
+    this.map.delete(sid);
+  }
+  has(sid: string): boolean {
+    return this.map.has(sid);
+  }
+  /** The incoming transfer for this sid, only if `from` is the JID that negotiated it. */
+  lookup(sid: string, from: string, method: MethodName): Incoming | undefined {
+    const inc = this.map.get(sid);
+    if (!inc || inc.method !== method || inc.from.toLowerCase() !== from.toLowerCase()) return undefined;
+    return inc;
+  }
+}
+
+export interface ReceiverTransport {
+  readonly name: MethodName;
+  readonly ns: string;
+  install(session: Session, registry: IncomingRegistry, options: ReceiverOptions): () => void;
+}
+
+export interface ReceiverOptions {
+  ibbMaxBlockSize: number;
+}
