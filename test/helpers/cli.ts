@@ -1,0 +1,98 @@
+// Run the real CLI as a child process, the way a user or a CI script would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CA_FILE, ROOT, SERVER, jidOf, passwordOf } from './fixture.js';
+
+export interface Run {
+  code: number | null;
+  events: any[];
+  stdout: string;
+  stderr: string;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  events: any[];
+  /** resolves with the first event of this type (or rejects when the process exits first) */
+  waitFor(event: string, timeoutMs?: number): Promise<any>;
+  done: Promise<Run>;
+}
+
+export function xfer(user: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; noCa?: boolean; server?: string } = {}): Proc {
+  const conn = ['--jid', jidOf(user), '--server', opts.server ?? SERVER, ...(opts.noCa ? [] : ['--ca', CA_FILE])];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/xfer'), ...args, '--json', ...conn], {
+    env: { ...process.env, XFER_PASSWORD: passwordOf(user), NO_COLOR: '1', ...opts.env },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: any[] = [];
+  let stdout = '';
+  let stderr = '';
+  let buf = '';
+  const waiters: Array<{ event: string; resolve: (e: any) => void }> = [];
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      const e = JSON.parse(line);
+      events.push(e);
+      for (const w of waiters.filter((w) => w.event === e.event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, events, stdout, stderr })));
+  return {
+    child,
+    events,
+    done,
+    waitFor(event, timeoutMs = 20000) {
+      const seen = events.find((e) => e.event === event);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timeout waiting for ${event}; stderr: ${stderr}`)), timeoutMs);
+        waiters.push({ event, resolve: (e) => (clearTimeout(t), resolve(e)) });
+        done.then((r) => reject(new Error(`xfer exited (${r.code}) before ${event}; stderr: ${r.stderr}`)));
+      });
+    },
+  };
+}
+
+export function tempDir(prefix = 'xfer-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function randomFile(dir: string, name: string, size: number): string {
+  const p = path.join(dir, name);
+  const fd = openSync(p, 'w');
+  for (let left = size; left > 0; left -= 1 << 20) writeSync(fd, randomBytes(Math.min(left, 1 << 20)));
+  closeSync(fd);
+  return p;
+}
+
+export function sha256File(p: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(p)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Start a receiver and wait until it is listening. */
+export async function receiver(user: string, args: string[]): Promise<Proc> {
+  const p = xfer(user, ['receive', ...args]);
+  await p.waitFor('listening');
+  return p;
+}
