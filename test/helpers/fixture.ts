@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+import { ROOT } from './paths.js';
+export { ROOT };
 
 function fixtureEnv(): Record<string, string> {
   if (process.env.XFER_TEST_SERVER && process.env.XFER_TEST_CA) return process.env as Record<string, string>;

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeStrict, nextSeq } from '../../src/protocol/ibb.js';
+
+describe('IBB strict base64 (RFC 4648 §4)', () => {
+  it('accepts canonical base64 with and without padding', () => {
+    assert.deepEqual(decodeStrict('aGVsbG8='), Buffer.from('hello'));
+    assert.deepEqual(decodeStrict('aGVsbG8h'), Buffer.from('hello!'));
+    assert.deepEqual(decodeStrict(''), Buffer.alloc(0));
+  });
+  it('tolerates XML line wrapping as in XEP-0047 example 5', () => {
+    assert.deepEqual(decodeStrict('aGVs\n  bG8h'), Buffer.from('hello!'));
+  });
+  for (const bad of ['aGVsbG8', 'aGV=bG8h', 'aGVsbG8*', 'a===', '====', 'aGVsbG8h=', 'aGVsbG9=']) {
+    it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(decodeStrict(bad), undefined));
+  }
+});
+
+describe('IBB seq', () => {
+  it('wraps at 65535', () => {
+    assert.equal(nextSeq(0), 1);
+    assert.equal(nextSeq(65534), 65535);
+    assert.equal(nextSeq(65535), 0);
+  });
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { printable, safeFileName } from '../../src/files/safe-name.js';
+
+describe('safeFileName', () => {
+  const cases: Array<[string, string]> = [
+    ['../../evil', 'evil'],
+    ['/etc/passwd', 'passwd'],
+    ['a/b', 'b'],
+    ['..\\..\\win.ini', 'win.ini'],
+    ['..', 'file'],
+    ['.', 'file'],
+    ['', 'file'],
+    ['.bashrc', 'bashrc'],
+    ['nul\u0000byte', 'nulbyte'],
+    ['red\u001b[31mtext\u001b[0m.txt', 'redtext.txt'],
+    ['title\u001b]0;pwned\u0007.txt', 'title.txt'],
+    ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
+    ['CON', '_CON'],
+    ['aux.txt', '_aux.txt'],
+    ['ok name.txt', 'ok name.txt'],
+    ['Grüße.txt', 'Grüße.txt'],
+    ['tab\there', 'tabhere'],
+  ];
+  for (const [input, want] of cases) {
+    it(JSON.stringify(input), () => assert.equal(safeFileName(input), want));
+  }
+  it('caps long names at 200 bytes and keeps the extension', () => {
+    const n = safeFileName('é'.repeat(300) + '.txt');
+    assert.ok(Buffer.byteLength(n) <= 200);
+    assert.ok(n.endsWith('.txt'));
+  });
+});
+
+describe('printable', () => {
+  it('escapes controls and bidi characters', () => {
+    assert.equal(printable('a\u001b[2Jb\u202Ec'), 'a\\x1b[2Jb\\u{202e}c');
+  });
+});
