@@ -93,6 +93,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', '6')
     .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', '49152')
     .option('--ibb-window <n>', 'IBB blocks in flight', '32')
+    .option('--no-direct', 'SOCKS5: do not offer our own streamhost')
+    .option('--direct-host <host...>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
+    .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)', '0')
+    .option('--proxy <jid...>', 'SOCKS5: offer this proxy (first)')
+    .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
     .action(async (args: string[], flags: CommonFlags & Record<string, string>) => {
       emit = reporter(flags);
       await run(async () => {
@@ -116,6 +121,11 @@ export async function main(argv: string[]): Promise<void> {
             ibbBlockSize: intArg('--ibb-block-size', 512, 65535)(flags.ibbBlockSize!),
             ibbWindow: intArg('--ibb-window', 1, 256)(flags.ibbWindow!),
             stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
+            direct: flags.direct !== (false as any),
+            directHosts: (flags.directHost as unknown as string[] | undefined) ?? [],
+            directPort: intArg('--direct-port', 0, 65535)(flags.directPort!),
+            proxies: flags.proxy === (false as any) ? [] : ((flags.proxy as unknown as string[] | undefined) ?? []),
+            proxyDiscovery: flags.proxy !== (false as any),
           },
           emit,
           signal: ac.signal,
@@ -135,6 +145,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--overwrite', 'replace existing files (default: pick a free name)')
     .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
     .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', '65535')
+    .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', '5000')
+    .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', '300')
+    .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', '3000')
     .action(async (flags: CommonFlags & Record<string, any>) => {
       emit = reporter(flags);
       await run(async () => {
@@ -154,6 +167,9 @@ export async function main(argv: string[]): Promise<void> {
           methods,
           stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
           ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
+          retryGraceMs: intArg('--retry-grace', 0, 600000)(flags.retryGrace),
+          s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
+          s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
           emit,
           signal: ac.signal,
         });

@@ -22,7 +22,11 @@ export interface ReceiveOptions {
   overwrite: boolean;
   methods: MethodName[]; // preference order when choosing from an offer
   stallTimeoutMs: number;
+  /** a failed attempt counts only if the sender does not offer the same file again within this */
+  retryGraceMs: number;
   ibbMaxBlockSize: number;
+  s5bStaggerMs: number;
+  s5bCandidateTimeoutMs: number;
   emit: Emit;
   signal: AbortSignal;
 }
@@ -51,7 +55,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     const features = opts.methods.map((m) => METHOD_NS[m]);
     const info = receiverInfo(features);
     const registry = new IncomingRegistry();
-    const uninstall = opts.methods.map((m) => receiverFor(m).install(session, registry, { ibbMaxBlockSize: opts.ibbMaxBlockSize }));
+    const uninstall = opts.methods.map((m) => receiverFor(m).install(session, registry, opts));
 
     let finishedResolve!: () => void;
     const finished = new Promise<void>((r) => (finishedResolve = r));
@@ -61,13 +65,28 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       for (const a of active.values()) a.abort.abort(err);
       finishedResolve();
     });
-    const settle = (err?: unknown) => {
-      if (err) {
-        const e = toXferError(err);
-        result.failed++;
-        result.error ??= e;
-      } else result.received++;
+    const checkDone = () => {
       if (opts.count > 0 && result.received + result.failed >= opts.count) finishedResolve();
+    };
+    // When one method fails the sender offers the same file again with the next one (new sid).
+    // So a failure counts only once that grace period passes without such a retry.
+    const pendingFailures = new Map<string, { err: XferError; timer: NodeJS.Timeout }>();
+    const countFailure = (key: string) => {
+      const p = pendingFailures.get(key);
+      if (!p) return;
+      clearTimeout(p.timer);
+      pendingFailures.delete(key);
+      result.failed++;
+      result.error ??= p.err;
+      checkDone();
+    };
+    const settle = (key: string, err?: unknown) => {
+      if (!err) {
+        result.received++;
+        return checkDone();
+      }
+      pendingFailures.set(key, { err: toXferError(err), timer: setTimeout(() => countFailure(key), opts.retryGraceMs) });
+      if (opts.signal.aborted || opts.retryGraceMs === 0) countFailure(key);
     };
 
     session.handleIq('set', NS.si, 'si', async ({ from, child }) => {
@@ -82,13 +101,19 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         throw replyError('cancel', 'bad-request', parsed.reason, siCondition(parsed.condition));
       }
       const offer = parsed.offer;
+      const key = `${bare(from)}|${offer.name}|${offer.size}|${offer.sha256 ?? offer.md5 ?? ''}`;
+      const retry = pendingFailures.get(key);
+      if (retry) {
+        clearTimeout(retry.timer);
+        pendingFailures.delete(key);
+      }
       emit({ event: 'offer-received', from, name: offer.name, size: offer.size, sid: offer.sid, methods: offer.methods });
       const decline = (reason: string) => {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason });
         return replyError('cancel', 'forbidden', `Offer Declined: ${reason}`);
       };
       if (registry.has(offer.sid) || active.has(offer.sid)) throw decline('duplicate sid');
-      if (opts.count > 0 && result.received + result.failed + active.size >= opts.count) throw decline('receiver is busy');
+      if (opts.count > 0 && result.received + result.failed + active.size + pendingFailures.size >= opts.count) throw decline('receiver is busy');
       const free = await freeBytes(opts.outputDir);
       if (free !== undefined && offer.size > free) throw decline(`not enough disk space (${offer.size} bytes offered, ${free} free)`);
       const method = opts.methods.find((m) => offer.methods.includes(METHOD_NS[m]));
@@ -118,12 +143,12 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
           const r = await sink.finish();
           progress(r.bytes, true);
           emit({ event: 'done', direction: 'received', sid: offer.sid, method, name: sink.name, bytes: r.bytes, seconds: (Date.now() - started) / 1000, sha256: r.sha256, path: r.path, peer: from, verified: r.verified });
-          settle();
+          settle(key);
         } catch (e) {
           await sink.abort();
           const x = toXferError(e);
           emit({ event: 'file-failed', direction: 'received', sid: offer.sid, name: sink.name, code: x.code, reason: x.message });
-          settle(x);
+          settle(key, x);
         } finally {
           active.delete(offer.sid);
         }
@@ -163,6 +188,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     for (const a of active.values()) a.abort.abort(reason ?? errors.cancelled('receiver stopping'));
     // Let aborted transfers clean up their temporary files before the process goes.
     for (let i = 0; i < 50 && active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (const key of [...pendingFailures.keys()]) countFailure(key);
     uninstall.forEach((u) => u());
     if (opts.signal.aborted) throw errors.cancelled('interrupted');
     if (lost && !(opts.count > 0 && result.received + result.failed >= opts.count)) throw toXferError(lost);

@@ -3,6 +3,7 @@
 // server and is the fallback that works whenever the peers can talk at all.
 import { NS } from '../protocol/ns.js';
 import { ibbReceiver, ibbSender } from './ibb.js';
+import { s5bReceiver, s5bSender } from './s5b.js';
 import type { MethodName, ReceiverTransport, SenderTransport } from './types.js';
 
 export const METHOD_NS: Record<MethodName, string> = {
@@ -11,10 +12,10 @@ export const METHOD_NS: Record<MethodName, string> = {
   ibb: NS.ibb,
 };
 
-export const DEFAULT_ORDER: MethodName[] = ['ibb'];
+export const DEFAULT_ORDER: MethodName[] = ['s5b', 'ibb'];
 
-const senders: Partial<Record<MethodName, SenderTransport>> = { ibb: ibbSender };
-const receivers: Partial<Record<MethodName, ReceiverTransport>> = { ibb: ibbReceiver };
+const senders: Partial<Record<MethodName, SenderTransport>> = { s5b: s5bSender, ibb: ibbSender };
+const receivers: Partial<Record<MethodName, ReceiverTransport>> = { s5b: s5bReceiver, ibb: ibbReceiver };
 
 export const availableMethods = (): MethodName[] => DEFAULT_ORDER.filter((m) => senders[m] && receivers[m]);
 

@@ -14,6 +14,14 @@ export interface TransportOptions {
   ibbBlockSize: number;
   ibbWindow: number;
   stallTimeoutMs: number;
+  /** SOCKS5: offer our own streamhost */
+  direct: boolean;
+  /** SOCKS5: addresses to advertise for it ('auto' = the interface we reach the server on) */
+  directHosts: string[];
+  directPort: number;
+  /** SOCKS5: proxies to offer first; discover more on our server unless proxyDiscovery is off */
+  proxies: string[];
+  proxyDiscovery: boolean;
 }
 
 export interface SendContext {
@@ -73,4 +81,7 @@ export interface ReceiverTransport {
 
 export interface ReceiverOptions {
   ibbMaxBlockSize: number;
+  /** SOCKS5 race: proxies start this long after direct candidates */
+  s5bStaggerMs: number;
+  s5bCandidateTimeoutMs: number;
 }

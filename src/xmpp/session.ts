@@ -40,6 +40,9 @@ export interface Session {
   readonly bare: string;
   readonly domain: string;
   readonly serverHost: string;
+  /** our address on the connection to the server: the interface a peer could reach us on */
+  readonly localAddress: string;
+  readonly remoteAddress: string;
   send(el: Element): Promise<void>;
   /** iq get/set; resolves with the result stanza, rejects with StanzaError or a timeout error. */
   iq(to: string | undefined, type: 'get' | 'set', child: Element, timeoutMs?: number): Promise<Element>;
@@ -127,6 +130,8 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     bare: fullJid.split('/')[0]!,
     domain,
     serverHost: host,
+    localAddress: entity.socket?.socket?.localAddress ?? '127.0.0.1',
+    remoteAddress: entity.socket?.socket?.remoteAddress ?? host,
     send: (el) => entity.send(el),
     async iq(to, type, child, timeoutMs = 30000) {
       try {

@@ -30,7 +30,7 @@ describe('hostile IBB sender', () => {
 
   async function start(): Promise<{ rx: Proc; out: string; to: string }> {
     const out = tempDir();
-    const rx = await receiver(RX, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20']);
+    const rx = await receiver(RX, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20', '--retry-grace', '0']);
     return { rx, out, to: rx.events.find((e) => e.event === 'listening').jid };
   }
 

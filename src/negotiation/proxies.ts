@@ -1,0 +1,50 @@
+// Finding SOCKS5 proxies (XEP-0065 §4): disco#items on our server, disco#info on each item for
+// the proxy/bytestreams identity, then ask each proxy for its streamhost address.
+import { debuglog } from 'node:util';
+import { buildItemsQuery, parseItems } from '../protocol/disco.js';
+import { NS } from '../protocol/ns.js';
+import { parseProxyAddress, type StreamHost } from '../protocol/bytestreams.js';
+import xml from '@xmpp/xml';
+import type { Session } from '../xmpp/session.js';
+import { discoInfo } from './discovery.js';
+
+const log = debuglog('xfer:proxies');
+
+export async function proxyAddress(session: Session, jid: string, timeoutMs = 5000): Promise<StreamHost | undefined> {
+  try {
+    const res = await session.iq(jid, 'get', xml('query', { xmlns: NS.bytestreams }), timeoutMs);
+    return parseProxyAddress(res.getChild('query', NS.bytestreams));
+  } catch (err) {
+    log('proxy %s: %s', jid, (err as Error).message);
+    return undefined;
+  }
+}
+
+export async function discoverProxies(session: Session, timeoutMs = 5000): Promise<string[]> {
+  try {
+    const res = await session.iq(session.domain, 'get', buildItemsQuery(), timeoutMs);
+    const items = parseItems(res.getChild('query', NS.discoItems)!);
+    const found = await Promise.all(
+      items.map(async (it) => {
+        try {
+          const info = await discoInfo(session, it.jid, timeoutMs);
+          return info.identities.some((i) => i.category === 'proxy' && i.type === 'bytestreams') ? it.jid : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return found.filter((j): j is string => !!j);
+  } catch (err) {
+    log('discovery failed: %s', (err as Error).message);
+    return [];
+  }
+}
+
+/** Forced proxies first (--proxy), then discovered ones unless discovery is off. */
+export async function proxyStreamhosts(session: Session, forced: string[], discover: boolean): Promise<StreamHost[]> {
+  const jids = [...forced, ...(discover ? await discoverProxies(session) : [])];
+  const unique = [...new Set(jids)];
+  const hosts = await Promise.all(unique.map((j) => proxyAddress(session, j)));
+  return hosts.filter((h): h is StreamHost => !!h);
+}

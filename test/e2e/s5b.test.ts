@@ -1,0 +1,94 @@
+// SOCKS5 Bytestreams through the fixture Prosody and its proxy65: direct, proxy, a silent first
+// candidate, every candidate dead (falls back to IBB), and 200 MiB byte-identical.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
+import { jidOf } from '../helpers/fixture.js';
+
+const A = 'peggy';
+const B = 'trent';
+
+async function run(file: string, txArgs: string[], rxArgs: string[] = []) {
+  const out = tempDir();
+  const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '120', ...rxArgs]);
+  const t0 = Date.now();
+  const tx = await xfer(A, ['send', file, jidOf(B), ...txArgs]).done;
+  const ms = Date.now() - t0;
+  const r = await rx.done;
+  assert.equal(tx.code, 0, tx.stderr);
+  assert.equal(r.code, 0, r.stderr);
+  const got = path.join(out, path.basename(file));
+  assert.equal(await sha256File(got), await sha256File(file));
+  return { tx, rx: r, ms, done: r.events.find((e) => e.event === 'done') };
+}
+
+function listener(behaviour: 'silent' | 'dead'): Promise<{ port: number; close: () => void }> {
+  return new Promise((resolve) => {
+    const sockets: net.Socket[] = [];
+    const srv = net.createServer((s) => sockets.push(s)); // accepts, never speaks
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      if (behaviour === 'dead') srv.close(() => resolve({ port, close: () => {} }));
+      else resolve({ port, close: () => (sockets.forEach((s) => s.destroy()), srv.close()) });
+    });
+  });
+}
+
+describe('SOCKS5 bytestreams', () => {
+  const src = tempDir();
+  const f = randomFile(src, 's5b-4m.bin', 4 << 20);
+
+  it('direct only (--no-proxy)', async () => {
+    const { done, tx } = await run(f, ['--methods', 's5b', '--no-proxy']);
+    assert.equal(done.method, 's5b');
+    assert.ok(!tx.events.some((e) => e.event === 'method-failed'));
+  });
+
+  it('proxy only (--no-direct): relayed by the server proxy65', async () => {
+    const { done } = await run(f, ['--methods', 's5b', '--no-direct']);
+    assert.equal(done.method, 's5b');
+  });
+
+  it('a silent first candidate does not delay the transfer much', async () => {
+    const base = await run(f, ['--methods', 's5b', '--no-proxy']);
+    const silent = await listener('silent');
+    try {
+      const slow = await run(f, ['--methods', 's5b', '--no-proxy', '--direct-host', `127.0.0.1:${silent.port}`, '--direct-host', 'auto']);
+      assert.equal(slow.done.method, 's5b');
+      console.log(`# silent first candidate: ${slow.ms} ms vs ${base.ms} ms without (+${slow.ms - base.ms} ms)`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a silent streamhost with a proxy behind it: the proxy wins after the stagger', async () => {
+    const silent = await listener('silent');
+    try {
+      const r = await run(f, ['--methods', 's5b', '--direct-host', `127.0.0.1:${silent.port}`]);
+      assert.equal(r.done.method, 's5b');
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('every candidate dead: falls back to IBB with a new offer and succeeds', async () => {
+    const dead = await listener('dead');
+    const { tx, done } = await run(f, ['--no-proxy', '--direct-host', `127.0.0.1:${dead.port}`], ['--s5b-candidate-timeout', '1000']);
+    assert.equal(done.method, 'ibb');
+    const failed = tx.events.find((e) => e.event === 'method-failed');
+    assert.equal(failed.method, 's5b');
+    const offers = tx.events.filter((e) => e.event === 'offer');
+    assert.equal(offers.length, 2);
+    assert.notEqual(offers[0].sid, offers[1].sid, 'a new sid for the new offer');
+    assert.deepEqual(offers[1].methods, ['ibb']);
+  });
+
+  it('200 MiB arrives byte-identical (direct)', async () => {
+    const big = randomFile(src, 's5b-200m.bin', 200 << 20);
+    const { done } = await run(big, ['--methods', 's5b', '--no-proxy']);
+    assert.equal(done.bytes, 200 << 20);
+    console.log(`# SOCKS5 direct 200 MiB: ${(200 / done.seconds).toFixed(0)} MiB/s`);
+  });
+});
