@@ -96,6 +96,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--no-direct', 'SOCKS5: do not offer our own streamhost')
     .option('--direct-host <host...>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
     .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)', '0')
+    .option('--http-host <host...>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)")
+    .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)', '0')
     .option('--proxy <jid...>', 'SOCKS5: offer this proxy (first)')
     .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
     .action(async (args: string[], flags: CommonFlags & Record<string, string>) => {
@@ -124,6 +126,8 @@ export async function main(argv: string[]): Promise<void> {
             direct: flags.direct !== (false as any),
             directHosts: (flags.directHost as unknown as string[] | undefined) ?? [],
             directPort: intArg('--direct-port', 0, 65535)(flags.directPort!),
+            httpHosts: (flags.httpHost as unknown as string[] | undefined) ?? [],
+            httpPort: intArg('--http-port', 0, 65535)(flags.httpPort!),
             proxies: flags.proxy === (false as any) ? [] : ((flags.proxy as unknown as string[] | undefined) ?? []),
             proxyDiscovery: flags.proxy !== (false as any),
           },

@@ -49,6 +49,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
   const session = await connect(opts.connection);
   const result: ReceiveResult = { received: 0, failed: 0, timedOut: false };
   const active = new Map<string, { sink: FileSink; abort: AbortController }>();
+  let inFlight = 0; // accepted and not yet ended (active also holds ones still cleaning up)
   try {
     emit({ event: 'connected', jid: session.jid });
     const allowed = await allowPolicy(session, opts.from);
@@ -113,7 +114,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         return replyError('cancel', 'forbidden', `Offer Declined: ${reason}`);
       };
       if (registry.has(offer.sid) || active.has(offer.sid)) throw decline('duplicate sid');
-      if (opts.count > 0 && result.received + result.failed + active.size + pendingFailures.size >= opts.count) throw decline('receiver is busy');
+      if (opts.count > 0 && result.received + result.failed + inFlight + pendingFailures.size >= opts.count) throw decline('receiver is busy');
       const free = await freeBytes(opts.outputDir);
       if (free !== undefined && offer.size > free) throw decline(`not enough disk space (${offer.size} bytes offered, ${free} free)`);
       const method = opts.methods.find((m) => offer.methods.includes(METHOD_NS[m]));
@@ -125,6 +126,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       await sink.open();
       const abort = new AbortController();
       active.set(offer.sid, { sink, abort });
+      inFlight++;
       const progress = throttledProgress(emit, offer.sid, method, offer.size);
       const started = Date.now();
       let stall: NodeJS.Timeout | undefined;
@@ -133,22 +135,34 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         stall = setTimeout(() => abort.abort(errors.stall(`no data for ${opts.stallTimeoutMs / 1000} s`)), opts.stallTimeoutMs);
       };
       let done = false;
+      let settledResolve!: (e: Error | undefined) => void;
+      const settled = new Promise<Error | undefined>((r) => (settledResolve = r));
+      // A failure is registered (settle) before any await, so that the sender's retry offer, which
+      // can arrive right after our error reply, already finds it and is not turned away as busy.
+      const fail = async (e: unknown) => {
+        const x = toXferError(e);
+        settle(key, x);
+        emit({ event: 'file-failed', direction: 'received', sid: offer.sid, name: sink.name, code: x.code, reason: x.message });
+        await sink.abort();
+        settledResolve(x);
+      };
       const end = async (err?: unknown) => {
         if (done) return;
         done = true;
         clearTimeout(stall);
         registry.remove(offer.sid);
+        inFlight--;
         try {
-          if (err) throw err;
-          const r = await sink.finish();
+          if (err) return await fail(err);
+          const r = await sink.finish().catch((e) => {
+            throw Object.assign(new Error('finish'), { inner: e });
+          });
           progress(r.bytes, true);
           emit({ event: 'done', direction: 'received', sid: offer.sid, method, name: sink.name, bytes: r.bytes, seconds: (Date.now() - started) / 1000, sha256: r.sha256, path: r.path, peer: from, verified: r.verified });
           settle(key);
+          settledResolve(undefined);
         } catch (e) {
-          await sink.abort();
-          const x = toXferError(e);
-          emit({ event: 'file-failed', direction: 'received', sid: offer.sid, name: sink.name, code: x.code, reason: x.message });
-          settle(key, x);
+          await fail((e as any).inner ?? e);
         } finally {
           active.delete(offer.sid);
         }
@@ -160,6 +174,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         method,
         sink,
         signal: abort.signal,
+        settled,
         onProgress: (b) => {
           armStall();
           progress(b);

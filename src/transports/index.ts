@@ -4,6 +4,7 @@
 import { NS } from '../protocol/ns.js';
 import { ibbReceiver, ibbSender } from './ibb.js';
 import { s5bReceiver, s5bSender } from './s5b.js';
+import { oobReceiver, oobSender } from './oob.js';
 import type { MethodName, ReceiverTransport, SenderTransport } from './types.js';
 
 export const METHOD_NS: Record<MethodName, string> = {
@@ -12,10 +13,10 @@ export const METHOD_NS: Record<MethodName, string> = {
   ibb: NS.ibb,
 };
 
-export const DEFAULT_ORDER: MethodName[] = ['s5b', 'ibb'];
+export const DEFAULT_ORDER: MethodName[] = ['s5b', 'oob', 'ibb'];
 
-const senders: Partial<Record<MethodName, SenderTransport>> = { s5b: s5bSender, ibb: ibbSender };
-const receivers: Partial<Record<MethodName, ReceiverTransport>> = { s5b: s5bReceiver, ibb: ibbReceiver };
+const senders: Partial<Record<MethodName, SenderTransport>> = { s5b: s5bSender, oob: oobSender, ibb: ibbSender };
+const receivers: Partial<Record<MethodName, ReceiverTransport>> = { s5b: s5bReceiver, oob: oobReceiver, ibb: ibbReceiver };
 
 export const availableMethods = (): MethodName[] => DEFAULT_ORDER.filter((m) => senders[m] && receivers[m]);
 

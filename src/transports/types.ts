@@ -19,6 +19,9 @@ export interface TransportOptions {
   /** SOCKS5: addresses to advertise for it ('auto' = the interface we reach the server on) */
   directHosts: string[];
   directPort: number;
+  /** OOB: addresses to advertise for the temporary HTTP server, and its port */
+  httpHosts: string[];
+  httpPort: number;
   /** SOCKS5: proxies to offer first; discover more on our server unless proxyDiscovery is off */
   proxies: string[];
   proxyDiscovery: boolean;
@@ -52,6 +55,8 @@ export interface Incoming {
   complete(): void;
   fail(err: Error): void;
   readonly signal: AbortSignal;
+  /** resolves once the command verified and placed the file (undefined) or gave up (the error) */
+  readonly settled: Promise<Error | undefined>;
 }
 
 export class IncomingRegistry {
@@ -84,4 +89,5 @@ export interface ReceiverOptions {
   /** SOCKS5 race: proxies start this long after direct candidates */
   s5bStaggerMs: number;
   s5bCandidateTimeoutMs: number;
+  stallTimeoutMs: number;
 }

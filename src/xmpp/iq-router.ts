@@ -19,6 +19,8 @@ export type IqHandler = (req: IqRequest) => Element | undefined | void | Promise
 
 export class IqRouter {
   private handlers = new Map<string, IqHandler>();
+  private running = 0;
+  private idleWaiters: Array<() => void> = [];
   constructor(private send: (el: Element) => Promise<unknown>) {}
 
   add(type: 'get' | 'set', xmlns: string, name: string, handler: IqHandler): () => void {
@@ -44,6 +46,7 @@ export class IqRouter {
       void reply(undefined, buildError('cancel', 'service-unavailable'));
       return true;
     }
+    this.running++;
     Promise.resolve()
       .then(() => handler({ stanza, from, id, child }))
       .then(
@@ -53,7 +56,19 @@ export class IqRouter {
           log('handler for %s failed: %s', child.name, err?.stack ?? err);
           return reply(undefined, buildError('cancel', 'internal-server-error'));
         },
-      );
+      )
+      .finally(() => {
+        if (--this.running === 0) this.idleWaiters.splice(0).forEach((f) => f());
+      });
     return true;
+  }
+
+  /** Resolves when no handler is running (so that replies are sent before the stream closes). */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => (clearTimeout(t), resolve()));
+    });
   }
 }

@@ -152,6 +152,7 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     },
     async close() {
       closing = true;
+      await router.idle(5000);
       try {
         await withTimeout(entity.stop(), 3000, () => new Error('stop timeout'));
       } catch {

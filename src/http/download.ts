@@ -1,0 +1,74 @@
+// Fetching a URL a peer gave us, into a FileSink, with undici: http/https only, redirects only
+// within the same origin (at most 3), cut off as soon as the body is longer than offered.
+import { request } from 'undici';
+import { errors, XferError } from '../errors.js';
+import type { FileSink } from '../files/sink.js';
+
+export class DownloadError extends XferError {
+  /** XEP-0066 §3 condition to answer the iq with */
+  constructor(message: string, readonly condition: 'item-not-found' | 'not-acceptable') {
+    super('EDOWNLOAD', 'transfer', message);
+  }
+}
+
+export function checkUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DownloadError(`not a URL: ${raw.slice(0, 100)}`, 'not-acceptable');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DownloadError(`refusing ${url.protocol} URL (http and https only)`, 'not-acceptable');
+  return url;
+}
+
+export async function download(
+  raw: string,
+  sink: FileSink,
+  opts: { signal: AbortSignal; stallTimeoutMs: number; onProgress: (bytes: number) => void; offset?: number },
+): Promise<void> {
+  let url = checkUrl(raw);
+  const origin = url.origin;
+  for (let hop = 0; ; hop++) {
+    const headers: Record<string, string> = {};
+    if (opts.offset) headers.range = `bytes=${opts.offset}-`;
+    let res;
+    try {
+      res = await request(url, { method: 'GET', headers, signal: opts.signal, headersTimeout: opts.stallTimeoutMs, bodyTimeout: opts.stallTimeoutMs });
+    } catch (err) {
+      if (opts.signal.aborted) throw opts.signal.reason;
+      throw new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found');
+    }
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      await res.body.dump();
+      const loc = res.headers.location;
+      const next = typeof loc === 'string' ? new URL(loc, url) : undefined;
+      if (!next || next.origin !== origin) throw new DownloadError(`redirect to another host refused (${next?.host ?? 'no location'})`, 'not-acceptable');
+      if (hop >= 3) throw new DownloadError('too many redirects', 'not-acceptable');
+      url = checkUrl(next.href);
+      continue;
+    }
+    if (res.statusCode !== 200 && res.statusCode !== 206) {
+      await res.body.dump();
+      throw new DownloadError(`HTTP ${res.statusCode} from ${url.host}`, 'item-not-found');
+    }
+    const len = Number(res.headers['content-length'] ?? NaN);
+    if (Number.isFinite(len) && sink.bytes + len > sink.size) {
+      res.body.destroy();
+      throw errors.integrity(`server announces ${len} bytes, more than the offered ${sink.size}`);
+    }
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        await sink.write(chunk); // throws as soon as the body exceeds the offered size
+        opts.onProgress(sink.bytes);
+      }
+    } catch (err) {
+      res.body.destroy();
+      if (opts.signal.aborted) throw opts.signal.reason;
+      if (err instanceof XferError) throw err;
+      throw new DownloadError(`download broke after ${sink.bytes} bytes: ${(err as Error).message}`, 'item-not-found');
+    }
+    if (!sink.complete) throw errors.integrity(`body ended after ${sink.bytes} of ${sink.size} bytes`);
+    return;
+  }
+}

@@ -1,0 +1,102 @@
+// XEP-0066 out-of-band data negotiated in SI, through the fixture Prosody; and a hostile sender
+// whose URLs or HTTP server misbehave.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type net from 'node:net';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
+import { jidOf } from '../helpers/fixture.js';
+import { offer, offerFor, rawPeer } from '../helpers/raw-peer.js';
+import { NS } from '../../src/protocol/ns.js';
+import { buildIqOob } from '../../src/protocol/oob.js';
+import { StanzaError } from '../../src/protocol/stanza-error.js';
+import type { Session } from '../../src/xmpp/session.js';
+
+const A = 'victor';
+const B = 'walter';
+
+describe('OOB (jabber:iq:oob in SI)', () => {
+  const src = tempDir();
+
+  it('transfers a file via SI + OOB', async () => {
+    const f = randomFile(src, 'oob-4m.bin', 4 << 20);
+    const out = tempDir();
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '60']);
+    const tx = await xfer(A, ['send', f, jidOf(B), '--methods', 'oob']).done;
+    const r = await rx.done;
+    assert.equal(tx.code, 0, tx.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.events.find((e) => e.event === 'done').method, 'oob');
+    assert.equal(await sha256File(path.join(out, 'oob-4m.bin')), await sha256File(f));
+  });
+
+  it('200 MiB arrives byte-identical', async () => {
+    const f = randomFile(src, 'oob-200m.bin', 200 << 20);
+    const out = tempDir();
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '120']);
+    const tx = await xfer(A, ['send', f, jidOf(B), '--methods', 'oob']).done;
+    const r = await rx.done;
+    assert.equal(tx.code, 0, tx.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const done = r.events.find((e) => e.event === 'done');
+    console.log(`# OOB 200 MiB: ${(200 / done.seconds).toFixed(0)} MiB/s`);
+    assert.equal(await sha256File(path.join(out, 'oob-200m.bin')), await sha256File(f));
+  });
+});
+
+describe('OOB hostile sender', () => {
+  let mallory: Session;
+  let server: http.Server;
+  let port = 0;
+  const EVIL = 'mallory';
+  before(async () => {
+    mallory = await rawPeer(EVIL);
+    server = http.createServer((req, res) => {
+      if (req.url === '/long') res.writeHead(200, { 'content-length': '20' }).end('01234567890123456789');
+      else if (req.url === '/chunked-long') {
+        res.writeHead(200);
+        res.write('0123456789');
+        res.end('0123456789');
+      } else if (req.url === '/short') res.writeHead(200, { 'content-length': '5' }).end('01234');
+      else if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.2:${port}/ok` }).end();
+      else if (req.url === '/500') res.writeHead(500).end();
+      else res.writeHead(200).end('0123456789');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await mallory.close();
+    server.close();
+  });
+
+  const cases: Array<[string, () => string, string]> = [
+    ['a file: URL', () => 'file:///etc/passwd', 'not-acceptable'],
+    ['an ftp: URL', () => 'ftp://127.0.0.1/x', 'not-acceptable'],
+    ['a body longer than offered (Content-Length)', () => `http://127.0.0.1:${port}/long`, 'not-acceptable'],
+    ['a body longer than offered (chunked)', () => `http://127.0.0.1:${port}/chunked-long`, 'not-acceptable'],
+    ['a body shorter than offered', () => `http://127.0.0.1:${port}/short`, 'not-acceptable'],
+    ['a redirect to another host', () => `http://127.0.0.1:${port}/redirect`, 'not-acceptable'],
+    ['HTTP 500', () => `http://127.0.0.1:${port}/500`, 'item-not-found'],
+  ];
+  for (const [label, url, condition] of cases) {
+    it(`${label}: refused with ${condition}, exit non-zero, nothing kept`, async () => {
+      const out = tempDir();
+      const rx = await receiver(B, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20', '--retry-grace', '0']);
+      const to = rx.events.find((e) => e.event === 'listening').jid;
+      const o = offerFor(Buffer.from('0123456789'), { methods: [NS.iqOob] });
+      assert.equal((await offer(mallory, to, o))?.method, NS.iqOob);
+      const err = await mallory.iq(to, 'set', buildIqOob({ url: url(), sid: o.sid }), 15000).then(
+        () => undefined,
+        (e) => e,
+      );
+      assert.ok(err instanceof StanzaError, `expected an error reply, got ${err}`);
+      assert.equal(err.condition, condition);
+      const r = await rx.done;
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(readdirSync(out), []);
+    });
+  }
+});
