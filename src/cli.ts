@@ -6,6 +6,7 @@ import { EXIT, errors, toXferError } from './errors.js';
 import { getPassword } from './password.js';
 import { send } from './commands/send.js';
 import { receive } from './commands/receive.js';
+import { sendByUpload } from './commands/upload.js';
 import { humanReporter } from './report/human.js';
 import { jsonReporter } from './report/json.js';
 import type { Emit } from './report/events.js';
@@ -88,6 +89,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('send files to an XMPP account (user@host picks an online resource; a full JID is used as given)')
     .argument('<files_and_jid...>', 'FILE... JID')
     .option('--methods <list>', `stream methods in order of preference (${availableMethods().join(',')})`, availableMethods().join(','))
+    .option('--method <method>', "one method only: s5b, oob, ibb, or 'upload' (HTTP File Upload + link; works for offline peers)")
     .option('--desc <text>', 'description sent with the offer')
     .option('--offer-timeout <seconds>', 'how long the peer has to accept', '60')
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', '6')
@@ -105,9 +107,14 @@ export async function main(argv: string[]): Promise<void> {
       await run(async () => {
         if (args.length < 2) throw errors.usage('usage: xfer send FILE... JID');
         const to = args[args.length - 1]!;
+        if (flags.method === 'upload') {
+          const r = await sendByUpload({ connection: await connection(flags), files: args.slice(0, -1), to, desc: flags.desc, emit, signal: ac.signal });
+          if (r.error) emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.sent} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
+          return r.error ? r.error.exitCode : EXIT.ok;
+        }
         let methods;
         try {
-          methods = parseMethods(flags.methods!);
+          methods = parseMethods(flags.method ?? flags.methods!);
         } catch (err: any) {
           throw errors.usage(err.message);
         }
@@ -149,6 +156,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--overwrite', 'replace existing files (default: pick a free name)')
     .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
     .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', '65535')
+    .option('--no-links', 'ignore jabber:x:oob links (HTTP File Upload) from allowed senders')
     .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', '5000')
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', '300')
     .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', '3000')
@@ -172,6 +180,7 @@ export async function main(argv: string[]): Promise<void> {
           stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
           ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
           retryGraceMs: intArg('--retry-grace', 0, 600000)(flags.retryGrace),
+          links: flags.links !== false,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
           emit,

@@ -9,9 +9,13 @@ import { NS } from '../protocol/ns.js';
 import { buildAnswer, parseOffer, siCondition } from '../protocol/si.js';
 import { throttledProgress, type Emit } from '../report/events.js';
 import { METHOD_NS, receiverFor } from '../transports/index.js';
-import { IncomingRegistry, type MethodName } from '../transports/types.js';
+import { IncomingRegistry, type Incoming, type MethodName } from '../transports/types.js';
 import { connect, replyError, type Session, type SessionOptions } from '../xmpp/session.js';
 import xml from '@xmpp/xml';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { checkUrl, download } from '../http/download.js';
+import { parseXOobMessage, type OobMessage } from '../protocol/oob.js';
 
 export interface ReceiveOptions {
   connection: SessionOptions;
@@ -24,6 +28,8 @@ export interface ReceiveOptions {
   stallTimeoutMs: number;
   /** a failed attempt counts only if the sender does not offer the same file again within this */
   retryGraceMs: number;
+  /** download jabber:x:oob links (HTTP File Upload) sent by allowed senders */
+  links: boolean;
   ibbMaxBlockSize: number;
   s5bStaggerMs: number;
   s5bCandidateTimeoutMs: number;
@@ -90,6 +96,82 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       if (opts.signal.aborted || opts.retryGraceMs === 0) countFailure(key);
     };
 
+    interface Transfer {
+      sid: string;
+      from: string;
+      name: string;
+      size: number;
+      md5?: string;
+      sha256?: string;
+      key: string;
+    }
+    /** Open the sink and the bookkeeping for one accepted transfer (SI offer or x:oob link). */
+    const begin = async (t: Transfer, method: MethodName | 'upload'): Promise<Incoming> => {
+      const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite });
+      await sink.open();
+      const abort = new AbortController();
+      active.set(t.sid, { sink, abort });
+      inFlight++;
+      const progress = throttledProgress(emit, t.sid, method, t.size);
+      const started = Date.now();
+      let stall: NodeJS.Timeout | undefined;
+      const armStall = () => {
+        clearTimeout(stall);
+        stall = setTimeout(() => abort.abort(errors.stall(`no data for ${opts.stallTimeoutMs / 1000} s`)), opts.stallTimeoutMs);
+      };
+      let done = false;
+      let settledResolve!: (e: Error | undefined) => void;
+      const settled = new Promise<Error | undefined>((r) => (settledResolve = r));
+      // A failure is registered (settle) before any await, so that the sender's retry offer, which
+      // can arrive right after our error reply, already finds it and is not turned away as busy.
+      const fail = async (e: unknown) => {
+        const x = toXferError(e);
+        settle(t.key, x);
+        emit({ event: 'file-failed', direction: 'received', sid: t.sid, name: sink.name, code: x.code, reason: x.message });
+        await sink.abort();
+        settledResolve(x);
+      };
+      const end = async (err?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(stall);
+        registry.remove(t.sid);
+        inFlight--;
+        try {
+          if (err) return await fail(err);
+          let r;
+          try {
+            r = await sink.finish();
+          } catch (e) {
+            return await fail(e);
+          }
+          progress(r.bytes, true);
+          emit({ event: 'done', direction: 'received', sid: t.sid, method, name: sink.name, bytes: r.bytes, seconds: (Date.now() - started) / 1000, sha256: r.sha256, path: r.path, peer: t.from, verified: r.verified });
+          settle(t.key);
+          settledResolve(undefined);
+        } finally {
+          active.delete(t.sid);
+        }
+      };
+      abort.signal.addEventListener('abort', () => void end(abort.signal.reason), { once: true });
+      const inc = {
+        sid: t.sid,
+        from: t.from,
+        method: method as MethodName,
+        sink,
+        signal: abort.signal,
+        settled,
+        onProgress: (b: number) => {
+          armStall();
+          progress(b);
+        },
+        complete: () => void end(),
+        fail: (e: Error) => void end(e),
+      };
+      armStall();
+      return inc;
+    };
+
     session.handleIq('set', NS.si, 'si', async ({ from, child }) => {
       if (!allowed(from)) {
         emit({ event: 'declined', sid: child.attrs.id ?? '', from, name: child.getChild('file', NS.siFile)?.attrs.name, reason: 'sender not allowed' });
@@ -122,70 +204,49 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason: 'no common stream method' });
         throw replyError('cancel', 'bad-request', undefined, siCondition('no-valid-streams'));
       }
-      const sink = new FileSink({ dir: opts.outputDir, offeredName: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, overwrite: opts.overwrite });
-      await sink.open();
-      const abort = new AbortController();
-      active.set(offer.sid, { sink, abort });
-      inFlight++;
-      const progress = throttledProgress(emit, offer.sid, method, offer.size);
-      const started = Date.now();
-      let stall: NodeJS.Timeout | undefined;
-      const armStall = () => {
-        clearTimeout(stall);
-        stall = setTimeout(() => abort.abort(errors.stall(`no data for ${opts.stallTimeoutMs / 1000} s`)), opts.stallTimeoutMs);
-      };
-      let done = false;
-      let settledResolve!: (e: Error | undefined) => void;
-      const settled = new Promise<Error | undefined>((r) => (settledResolve = r));
-      // A failure is registered (settle) before any await, so that the sender's retry offer, which
-      // can arrive right after our error reply, already finds it and is not turned away as busy.
-      const fail = async (e: unknown) => {
-        const x = toXferError(e);
-        settle(key, x);
-        emit({ event: 'file-failed', direction: 'received', sid: offer.sid, name: sink.name, code: x.code, reason: x.message });
-        await sink.abort();
-        settledResolve(x);
-      };
-      const end = async (err?: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(stall);
-        registry.remove(offer.sid);
-        inFlight--;
-        try {
-          if (err) return await fail(err);
-          const r = await sink.finish().catch((e) => {
-            throw Object.assign(new Error('finish'), { inner: e });
-          });
-          progress(r.bytes, true);
-          emit({ event: 'done', direction: 'received', sid: offer.sid, method, name: sink.name, bytes: r.bytes, seconds: (Date.now() - started) / 1000, sha256: r.sha256, path: r.path, peer: from, verified: r.verified });
-          settle(key);
-          settledResolve(undefined);
-        } catch (e) {
-          await fail((e as any).inner ?? e);
-        } finally {
-          active.delete(offer.sid);
-        }
-      };
-      abort.signal.addEventListener('abort', () => void end(abort.signal.reason), { once: true });
-      registry.add({
-        sid: offer.sid,
-        from,
-        method,
-        sink,
-        signal: abort.signal,
-        settled,
-        onProgress: (b) => {
-          armStall();
-          progress(b);
-        },
-        complete: () => void end(),
-        fail: (e) => void end(e),
-      });
-      armStall();
+      const inc = await begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key }, method);
+      registry.add(inc);
+      const sink = inc.sink;
       emit({ event: 'accepted', sid: offer.sid, method, name: sink.name });
       return buildAnswer({ method: METHOD_NS[method] });
     });
+
+    if (opts.links) {
+      session.onStanza((el) => {
+        if (el.name !== 'message' || el.attrs.type === 'error') return;
+        const link = parseXOobMessage(el);
+        const from = el.attrs.from ?? '';
+        if (!link || !from) return;
+        if (!allowed(from)) {
+          emit({ event: 'declined', sid: '', from, reason: 'link from a sender that is not allowed' });
+          return;
+        }
+        void receiveLink(from, link);
+      });
+    }
+    const receiveLink = async (from: string, link: OobMessage) => {
+      const sid = `link-${randomBytes(6).toString('hex')}`;
+      let name = 'file';
+      try {
+        const url = checkUrl(link.url);
+        name = decodeURIComponent(url.pathname.split('/').pop() || 'file');
+        const size = link.size ?? (await headSize(url));
+        if (size === undefined) throw errors.protocol('link without a known size (no Content-Length)');
+        emit({ event: 'offer-received', from, name, size, sid, methods: ['upload'] });
+        if (opts.count > 0 && result.received + result.failed + inFlight + pendingFailures.size >= opts.count) throw errors.declined('receiver is busy');
+        const inc = await begin({ sid, from, name, size, sha256: link.sha256, key: `${sid}` }, 'upload');
+        emit({ event: 'accepted', sid, method: 'upload', name: inc.sink.name });
+        try {
+          await download(link.url, inc.sink, { signal: inc.signal, stallTimeoutMs: opts.stallTimeoutMs, onProgress: (b) => inc.onProgress(b) });
+          inc.complete();
+        } catch (err) {
+          inc.fail(err as Error);
+        }
+      } catch (err) {
+        const x = toXferError(err);
+        emit({ event: 'declined', sid, from, name, reason: x.message });
+      }
+    };
 
     serveDisco(session, info);
     answerPresence(session, info, allowed);
@@ -247,3 +308,13 @@ async function allowPolicy(session: Session, from: string[]): Promise<(jid: stri
   return (jid) => contacts.has(bare(jid));
 }
 
+async function headSize(url: URL): Promise<number | undefined> {
+  try {
+    const res = await request(url, { method: 'HEAD', headersTimeout: 10000 });
+    await res.body.dump();
+    const n = Number(res.headers['content-length']);
+    return res.statusCode === 200 && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -46,6 +46,23 @@ describe('OOB (jabber:iq:oob in SI)', () => {
   });
 });
 
+describe('HTTP File Upload (XEP-0363) + jabber:x:oob link', () => {
+  it('reaches a recipient who is offline and comes online later', async () => {
+    const f = randomFile(tempDir(), 'upload-3m.bin', 3 << 20);
+    const OFFLINE = 'zoe';
+    const tx = await xfer(A, ['send', f, jidOf(OFFLINE), '--method', 'upload']).done;
+    assert.equal(tx.code, 0, tx.stderr);
+    assert.equal(tx.events.find((e) => e.event === 'done').method, 'upload');
+    const out = tempDir();
+    const rx = await xfer(OFFLINE, ['receive', '-o', out, '--from', jidOf(A), '--once', '--timeout', '30']).done;
+    assert.equal(rx.code, 0, rx.stderr);
+    const done = rx.events.find((e) => e.event === 'done');
+    assert.equal(done.method, 'upload');
+    assert.equal(done.verified, 'sha-256');
+    assert.equal(await sha256File(path.join(out, 'upload-3m.bin')), await sha256File(f));
+  });
+});
+
 describe('OOB hostile sender', () => {
   let mallory: Session;
   let server: http.Server;

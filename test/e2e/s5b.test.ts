@@ -75,7 +75,7 @@ describe('SOCKS5 bytestreams', () => {
 
   it('every candidate dead: falls back to IBB with a new offer and succeeds', async () => {
     const dead = await listener('dead');
-    const { tx, done } = await run(f, ['--no-proxy', '--direct-host', `127.0.0.1:${dead.port}`], ['--s5b-candidate-timeout', '1000']);
+    const { tx, done } = await run(f, ['--methods', 's5b,ibb', '--no-proxy', '--direct-host', `127.0.0.1:${dead.port}`], ['--s5b-candidate-timeout', '1000']);
     assert.equal(done.method, 'ibb');
     const failed = tx.events.find((e) => e.event === 'method-failed');
     assert.equal(failed.method, 's5b');

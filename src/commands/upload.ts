@@ -1,0 +1,97 @@
+// `xfer send --method upload`: XEP-0363 HTTP File Upload, then a message whose body is the GET URL
+// with a jabber:x:oob element (what Conversations, Dino, Gajim and Monal do). Works when the
+// recipient is offline: the server stores the message. xfer adds the sha-256 (XEP-0300) and the
+// size next to the x:oob so that an xfer receiver can verify what it downloads.
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { request } from 'undici';
+import { errors, toXferError } from '../errors.js';
+import { hashFile, hexToB64 } from '../files/hash.js';
+import { discoInfo } from '../negotiation/discovery.js';
+import { buildItemsQuery, parseItems } from '../protocol/disco.js';
+import { NS } from '../protocol/ns.js';
+import { buildXOobMessage } from '../protocol/oob.js';
+import { buildSlotRequest, parseSlot } from '../protocol/upload.js';
+import { StanzaError } from '../protocol/stanza-error.js';
+import { throttledProgress, type Emit } from '../report/events.js';
+import { connect, type Session, type SessionOptions } from '../xmpp/session.js';
+import type { SendResult } from './send.js';
+
+export async function findUploadService(session: Session): Promise<string> {
+  const res = await session.iq(session.domain, 'get', buildItemsQuery(), 10000);
+  const items = parseItems(res.getChild('query', NS.discoItems)!);
+  for (const it of [{ jid: session.domain }, ...items]) {
+    try {
+      const info = await discoInfo(session, it.jid, 5000);
+      if (info.features.includes(NS.upload)) return it.jid;
+    } catch {}
+  }
+  throw errors.transfer(`no HTTP File Upload service on ${session.domain}`);
+}
+
+export async function sendByUpload(opts: { connection: SessionOptions; files: string[]; to: string; desc?: string; emit: Emit; signal: AbortSignal }): Promise<SendResult> {
+  const { emit } = opts;
+  for (const f of opts.files) {
+    const st = await fsp.stat(f).catch((e) => {
+      throw errors.file(`cannot read ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, e);
+    });
+    if (!st.isFile()) throw errors.file(`${f} is not a regular file`);
+  }
+  const session = await connect(opts.connection);
+  const result: SendResult = { sent: 0, failed: 0 };
+  try {
+    emit({ event: 'connected', jid: session.jid });
+    const service = await findUploadService(session);
+    const to = opts.to.split('/')[0]!;
+    for (const file of opts.files) {
+      const name = path.basename(file);
+      try {
+        const { size } = await fsp.stat(file);
+        const hashes = await hashFile(file, (bytes) => emit({ event: 'hashing', file, bytes, total: size }));
+        let slot;
+        try {
+          slot = parseSlot((await session.iq(service, 'get', buildSlotRequest(name, size), 15000)).getChild('slot', NS.upload));
+        } catch (err) {
+          if (err instanceof StanzaError) throw errors.transfer(`upload slot refused: ${err.message}`);
+          throw err;
+        }
+        if (!slot) throw errors.protocol('upload service sent no usable slot');
+        const sid = `upload-${path.basename(new URL(slot.get).pathname)}`;
+        emit({ event: 'offer', file, name, size, to, sid, methods: ['upload'] });
+        emit({ event: 'method-tried', sid, method: 'upload' });
+        const progress = throttledProgress(emit, sid, 'upload', size);
+        let sent = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            sent += chunk.length;
+            progress(sent);
+            cb(null, chunk);
+          },
+        });
+        const started = Date.now();
+        const res = await request(slot.put, {
+          method: 'PUT',
+          headers: { ...slot.headers, 'content-length': String(size), 'content-type': 'application/octet-stream' },
+          body: size > 0 ? createReadStream(file, { highWaterMark: 256 << 10 }).pipe(counter) : '',
+          signal: opts.signal,
+        });
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) throw errors.transfer(`upload PUT answered HTTP ${res.statusCode}`);
+        progress(size, true);
+        await session.send(buildXOobMessage(to, { url: slot.get, desc: opts.desc, sha256: hexToB64(hashes.sha256), size }));
+        emit({ event: 'done', direction: 'sent', sid, method: 'upload', name, file, bytes: size, seconds: (Date.now() - started) / 1000, sha256: hashes.sha256, peer: to });
+        result.sent++;
+      } catch (e) {
+        const err = toXferError(e);
+        if (opts.signal.aborted) throw err;
+        result.failed++;
+        result.error ??= err;
+        emit({ event: 'file-failed', direction: 'sent', name, code: err.code, reason: err.message });
+      }
+    }
+    return result;
+  } finally {
+    await session.close();
+  }
+}
