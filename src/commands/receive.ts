@@ -14,7 +14,7 @@ import { connect, replyError, type Session, type SessionOptions } from '../xmpp/
 import xml from '@xmpp/xml';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { checkUrl, download } from '../http/download.js';
+import { checkUrl, download, DownloadError } from '../http/download.js';
 import { parseXOobMessage, type OobMessage } from '../protocol/oob.js';
 
 export interface ReceiveOptions {
@@ -62,7 +62,13 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     const features = opts.methods.map((m) => METHOD_NS[m]);
     const info = receiverInfo(features);
     const registry = new IncomingRegistry();
-    const uninstall = opts.methods.map((m) => receiverFor(m).install(session, registry, opts));
+    const uninstall = opts.methods.map((m) => receiverFor(m).install(session, registry, {
+        ...opts,
+        legacyOob: async (from: string, url: string) => {
+          if (!allowed(from)) return new DownloadError('sender not allowed', 'not-acceptable');
+          return receiveLink(from, { url });
+        },
+      }));
 
     let finishedResolve!: () => void;
     const finished = new Promise<void>((r) => (finishedResolve = r));
@@ -224,17 +230,18 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         void receiveLink(from, link);
       });
     }
-    const receiveLink = async (from: string, link: OobMessage) => {
+    /** A URL from an allowed sender outside SI (x:oob link, or a legacy jabber:iq:oob set). */
+    const receiveLink = async (from: string, link: OobMessage): Promise<Error | undefined> => {
       const sid = `link-${randomBytes(6).toString('hex')}`;
       let name = 'file';
       try {
         const url = checkUrl(link.url);
         name = decodeURIComponent(url.pathname.split('/').pop() || 'file');
         const size = link.size ?? (await headSize(url));
-        if (size === undefined) throw errors.protocol('link without a known size (no Content-Length)');
+        if (size === undefined) throw new DownloadError('link without a known size (no Content-Length)', 'not-acceptable');
         emit({ event: 'offer-received', from, name, size, sid, methods: ['upload'] });
-        if (opts.count > 0 && result.received + result.failed + inFlight + pendingFailures.size >= opts.count) throw errors.declined('receiver is busy');
-        const inc = await begin({ sid, from, name, size, sha256: link.sha256, key: `${sid}` }, 'upload');
+        if (opts.count > 0 && result.received + result.failed + inFlight + pendingFailures.size >= opts.count) throw new DownloadError('receiver is busy', 'not-acceptable');
+        const inc = await begin({ sid, from, name, size, sha256: link.sha256, key: sid }, 'upload');
         emit({ event: 'accepted', sid, method: 'upload', name: inc.sink.name });
         try {
           await download(link.url, inc.sink, { signal: inc.signal, stallTimeoutMs: opts.stallTimeoutMs, onProgress: (b) => inc.onProgress(b) });
@@ -242,9 +249,11 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         } catch (err) {
           inc.fail(err as Error);
         }
+        return await inc.settled;
       } catch (err) {
         const x = toXferError(err);
         emit({ event: 'declined', sid, from, name, reason: x.message });
+        return x;
       }
     };
 

@@ -54,6 +54,11 @@ export const oobReceiver: ReceiverTransport = {
   install(session, registry: IncomingRegistry, options) {
     return session.handleIq('set', NS.iqOob, 'query', async ({ from, child }) => {
       const o = parseIqOob(child);
+      if (o && !o.sid && options.legacyOob) {
+        const failed = await options.legacyOob(from, o.url);
+        if (failed) throw replyError('cancel', failed instanceof DownloadError ? failed.condition : 'not-acceptable', failed.message);
+        return undefined;
+      }
       const inc = o?.sid ? registry.lookup(o.sid, from, 'oob') : undefined;
       if (!o || !inc) throw replyError('cancel', 'not-acceptable', 'no such transfer');
       try {

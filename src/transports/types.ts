@@ -90,4 +90,6 @@ export interface ReceiverOptions {
   s5bStaggerMs: number;
   s5bCandidateTimeoutMs: number;
   stallTimeoutMs: number;
+  /** a jabber:iq:oob set without sid (legacy clients): resolves when downloaded and verified, or with why not */
+  legacyOob?: (from: string, url: string) => Promise<Error | undefined>;
 }

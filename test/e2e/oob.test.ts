@@ -79,7 +79,7 @@ describe('OOB hostile sender', () => {
       } else if (req.url === '/short') res.writeHead(200, { 'content-length': '5' }).end('01234');
       else if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.2:${port}/ok` }).end();
       else if (req.url === '/500') res.writeHead(500).end();
-      else res.writeHead(200).end('0123456789');
+      else res.writeHead(200, { 'content-length': '10' }).end('0123456789');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as net.AddressInfo).port;
@@ -87,6 +87,18 @@ describe('OOB hostile sender', () => {
   after(async () => {
     await mallory.close();
     server.close();
+  });
+
+  it('a legacy jabber:iq:oob set without SI is downloaded and answered after it arrived', async () => {
+    const out = tempDir();
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20']);
+    const to = rx.events.find((e) => e.event === 'listening').jid;
+    await mallory.iq(to, 'set', buildIqOob({ url: `http://127.0.0.1:${port}/legacy.txt` }), 15000);
+    // the iq result came back: by then the file must already be in place
+    assert.deepEqual(readdirSync(out), ['legacy.txt']);
+    const r = await rx.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.events.find((e) => e.event === 'done').verified, 'none');
   });
 
   const cases: Array<[string, () => string, string]> = [
