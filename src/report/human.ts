@@ -21,6 +21,9 @@ export function formatBytes(n: number): string {
 
 export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
   const tty = !!err.isTTY;
+  // https://no-color.org: any non-empty NO_COLOR turns colour off (chalk itself does not check it).
+  if (process.env.NO_COLOR) chalk.level = 0;
+  else if (!tty) chalk.level = 0;
   const bars = new Map<string, ProgressBar>();
   const line = (s: string) => {
     err.write(`${s}\n`);
@@ -64,7 +67,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         if (!tty || e.total === 0) break;
         let bar = bars.get(e.sid);
         if (!bar) {
-          bar = new ProgressBar(`  ${METHOD_LABEL[e.method] ?? e.method} [:bar] :percent :xfered :rate/s ETA :etas`, {
+          bar = new ProgressBar(`  ${METHOD_LABEL[e.method] ?? e.method} [:bar] :percent :xfered :speed/s ETA :etas`, {
             total: e.total,
             width: 30,
             complete: '=',
@@ -75,7 +78,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
           bars.set(e.sid, bar);
         }
         const delta = e.bytes - bar.curr;
-        if (delta > 0) bar.tick(delta, { xfered: formatBytes(e.bytes), rate: formatBytes(e.rate) });
+        if (delta > 0) bar.tick(delta, { xfered: formatBytes(e.bytes), speed: formatBytes(e.rate) });
         break;
       }
       case 'done': {
