@@ -1,5 +1,6 @@
 // Flags in, exit code out. Commands do the work and emit events; reporters render them.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { openTemporaryFiles } from './files/sink.js';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, errors, toXferError } from './errors.js';
@@ -69,6 +70,15 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => ac.abort(errors.cancelled('terminated')));
 
   let emit: Emit = humanReporter();
+  // Last resort: a bug here or in a dependency (e.g. undici asserting on a malformed response from
+  // a hostile HTTP server) must not leave temporary files behind or die without a clear error.
+  const fatal = (err: unknown) => {
+    for (const f of openTemporaryFiles) rmSync(f, { force: true });
+    emit({ event: 'error', code: 'EINTERNAL', message: `internal error: ${(err as Error)?.message ?? err}`, exit: EXIT.internal });
+    process.exit(EXIT.internal);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   const run = async (fn: () => Promise<number>) => {
     try {
       process.exitCode = await fn();

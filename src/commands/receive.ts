@@ -66,7 +66,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         ...opts,
         legacyOob: async (from: string, url: string) => {
           if (!allowed(from)) return new DownloadError('sender not allowed', 'not-acceptable');
-          return receiveLink(from, { url });
+          return receiveLink(from, { url }, 'oob');
         },
       }));
 
@@ -112,7 +112,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       key: string;
     }
     /** Open the sink and the bookkeeping for one accepted transfer (SI offer or x:oob link). */
-    const begin = async (t: Transfer, method: MethodName | 'upload'): Promise<Incoming> => {
+    const begin = async (t: Transfer, method: MethodName | 'upload' | 'oob'): Promise<Incoming> => {
       const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite });
       await sink.open();
       const abort = new AbortController();
@@ -227,11 +227,11 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
           emit({ event: 'declined', sid: '', from, reason: 'link from a sender that is not allowed' });
           return;
         }
-        void receiveLink(from, link);
+        void receiveLink(from, link, 'upload');
       });
     }
     /** A URL from an allowed sender outside SI (x:oob link, or a legacy jabber:iq:oob set). */
-    const receiveLink = async (from: string, link: OobMessage): Promise<Error | undefined> => {
+    const receiveLink = async (from: string, link: OobMessage, method: 'upload' | 'oob'): Promise<Error | undefined> => {
       const sid = `link-${randomBytes(6).toString('hex')}`;
       let name = 'file';
       try {
@@ -239,10 +239,10 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         name = decodeURIComponent(url.pathname.split('/').pop() || 'file');
         const size = link.size ?? (await headSize(url));
         if (size === undefined) throw new DownloadError('link without a known size (no Content-Length)', 'not-acceptable');
-        emit({ event: 'offer-received', from, name, size, sid, methods: ['upload'] });
+        emit({ event: 'offer-received', from, name, size, sid, methods: [method] });
         if (opts.count > 0 && result.received + result.failed + inFlight + pendingFailures.size >= opts.count) throw new DownloadError('receiver is busy', 'not-acceptable');
-        const inc = await begin({ sid, from, name, size, sha256: link.sha256, key: sid }, 'upload');
-        emit({ event: 'accepted', sid, method: 'upload', name: inc.sink.name });
+        const inc = await begin({ sid, from, name, size, sha256: link.sha256, key: sid }, method);
+        emit({ event: 'accepted', sid, method, name: inc.sink.name });
         try {
           await download(link.url, inc.sink, { signal: inc.signal, stallTimeoutMs: opts.stallTimeoutMs, onProgress: (b) => inc.onProgress(b) });
           inc.complete();

@@ -25,6 +25,9 @@ export interface SinkResult {
   verified: 'sha-256' | 'md5' | 'none';
 }
 
+/** Temporary files currently open, so that a fatal error can still remove them (see cli.ts). */
+export const openTemporaryFiles = new Set<string>();
+
 export class FileSink {
   readonly name: string;
   private tmp = '';
@@ -48,6 +51,7 @@ export class FileSink {
   async open(): Promise<void> {
     this.tmp = path.join(this.opts.dir, `.xfer-${randomBytes(8).toString('hex')}.part`);
     this.fh = await fsp.open(this.tmp, 'wx', 0o600);
+    openTemporaryFiles.add(this.tmp);
   }
 
   /** Rejects (and the caller aborts) when the peer sends more than it offered. */
@@ -106,6 +110,7 @@ export class FileSink {
     } catch {}
     this.fh = undefined;
     if (this.tmp) await fsp.rm(this.tmp, { force: true });
+    openTemporaryFiles.delete(this.tmp);
   }
 
   // link() fails with EEXIST instead of replacing, so two receivers (or a file created meanwhile)
@@ -114,6 +119,7 @@ export class FileSink {
     if (this.opts.overwrite) {
       const target = path.join(this.opts.dir, this.name);
       await fsp.rename(this.tmp, target);
+      openTemporaryFiles.delete(this.tmp);
       return target;
     }
     for (let n = 0; n < 10000; n++) {
@@ -121,6 +127,7 @@ export class FileSink {
       try {
         await fsp.link(this.tmp, target);
         await fsp.rm(this.tmp, { force: true });
+        openTemporaryFiles.delete(this.tmp);
         return target;
       } catch (err: any) {
         if (err?.code !== 'EEXIST') throw err instanceof XferError ? err : errors.file(`cannot save ${target}: ${err.message}`, err);
