@@ -11,7 +11,8 @@ if ! /usr/bin/python3 -c 'import slixmpp' 2>/dev/null; then
     || { $sudo apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-slixmpp >/dev/null; }
 fi
 npm run build --silent
+trap 'fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop' EXIT
 fixtures/prosody/server.sh start
-trap 'fixtures/prosody/server.sh stop' EXIT
+fixtures/ejabberd/server.sh start
 set -a; eval "$(fixtures/prosody/server.sh env)"; set +a
 node --test --test-concurrency=2 "$@" ${XFER_TEST_DIRS:-build/test/}

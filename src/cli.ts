@@ -8,6 +8,9 @@ import { getPassword } from './password.js';
 import { send } from './commands/send.js';
 import { receive } from './commands/receive.js';
 import { sendByUpload } from './commands/upload.js';
+import { probe, probeJunit, probeTable } from './commands/probe.js';
+import { printable } from './files/safe-name.js';
+import { writeFileSync } from 'node:fs';
 import { humanReporter } from './report/human.js';
 import { jsonReporter } from './report/json.js';
 import type { Emit } from './report/events.js';
@@ -203,6 +206,41 @@ export async function main(argv: string[]): Promise<void> {
           return EXIT.timeout;
         }
         return EXIT.ok;
+      });
+    });
+
+  common(program.command('probe'))
+    .description("list the file-transfer features a peer advertises; with --transfer, send a small payload by each method")
+    .argument('<jid>', 'peer (bare or full JID)')
+    .option('--transfer', 'also send a generated payload by each method (the peer must run xfer receive and allow you)')
+    .option('--methods <list>', 'methods to try, in order', availableMethods().join(','))
+    .option('--size <bytes>', 'payload size', '65536')
+    .option('--junit <file>', 'write the per-method results as JUnit XML')
+    .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', '6')
+    .action(async (to: string, flags: CommonFlags & Record<string, any>) => {
+      emit = reporter(flags);
+      await run(async () => {
+        let methods;
+        try {
+          methods = parseMethods(flags.methods);
+        } catch (err: any) {
+          throw errors.usage(err.message);
+        }
+        const r = await probe({
+          connection: await connection(flags),
+          to,
+          transfer: !!flags.transfer,
+          methods,
+          size: intArg('--size', 0, 1 << 30)(flags.size),
+          peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout) * 1000,
+          transport: { ibbBlockSize: 49152, ibbWindow: 32, stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000, direct: true, directHosts: [], directPort: 0, httpHosts: [], httpPort: 0, proxies: [], proxyDiscovery: true },
+          emit,
+          signal: ac.signal,
+        });
+        if (flags.junit) writeFileSync(flags.junit, probeJunit(r));
+        if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'probe', ...r, time: new Date().toISOString() })}\n`);
+        else process.stdout.write(`${probeTable(r).split("\n").map(printable).join("\n")}\n`);
+        return r.transfers.some((t) => t.status === 'fail') ? EXIT.transfer : EXIT.ok;
       });
     });
 

@@ -1,6 +1,12 @@
-// Fetching a URL a peer gave us, into a FileSink, with undici: http/https only, redirects only
-// within the same origin (at most 3), cut off as soon as the body is longer than offered.
-import { request } from 'undici';
+// Fetching a URL a peer gave us, into a FileSink: http/https only, redirects only within the same
+// origin (at most 3), cut off as soon as the body is longer than offered.
+//
+// Why node:http and not undici here: undici 7's HTTP/1 parser asserts (uncatchably, from the
+// socket's 'end' handler) when the server closes the connection while the body is paused by our
+// backpressure — nodejs/undici#5360, fixed only in undici 8, which needs Node 22. Any server that
+// sends "Connection: close" (slixmpp's test peer did) would crash the receiver mid-download.
+import http from 'node:http';
+import https from 'node:https';
 import { errors, XferError } from '../errors.js';
 import type { FileSink } from '../files/sink.js';
 
@@ -32,15 +38,16 @@ export async function download(
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = {};
     if (opts.offset) headers.range = `bytes=${opts.offset}-`;
-    let res;
+    let res: http.IncomingMessage;
     try {
-      res = await request(url, { method: 'GET', headers, signal: opts.signal, headersTimeout: opts.stallTimeoutMs, bodyTimeout: opts.stallTimeoutMs });
+      res = await get(url, headers, opts.signal, opts.stallTimeoutMs);
     } catch (err) {
       if (opts.signal.aborted) throw opts.signal.reason;
       throw new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found');
     }
-    if (res.statusCode >= 300 && res.statusCode < 400) {
-      await res.body.dump();
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400) {
+      res.destroy();
       const loc = res.headers.location;
       const next = typeof loc === 'string' ? new URL(loc, url) : undefined;
       if (!next || next.origin !== origin) throw new DownloadError(`redirect to another host refused (${next?.host ?? 'no location'})`, 'not-acceptable');
@@ -48,22 +55,22 @@ export async function download(
       url = checkUrl(next.href);
       continue;
     }
-    if (res.statusCode !== 200 && res.statusCode !== 206) {
-      await res.body.dump();
-      throw new DownloadError(`HTTP ${res.statusCode} from ${url.host}`, 'item-not-found');
+    if (status !== 200 && status !== 206) {
+      res.destroy();
+      throw new DownloadError(`HTTP ${status} from ${url.host}`, 'item-not-found');
     }
     const len = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(len) && sink.bytes + len > sink.size) {
-      res.body.destroy();
+      res.destroy();
       throw errors.integrity(`server announces ${len} bytes, more than the offered ${sink.size}`);
     }
     try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         await sink.write(chunk); // throws as soon as the body exceeds the offered size
         opts.onProgress(sink.bytes);
       }
     } catch (err) {
-      res.body.destroy();
+      res.destroy();
       if (opts.signal.aborted) throw opts.signal.reason;
       if (err instanceof XferError) throw err;
       throw new DownloadError(`download broke after ${sink.bytes} bytes: ${(err as Error).message}`, 'item-not-found');
@@ -71,4 +78,13 @@ export async function download(
     if (!sink.complete) throw errors.integrity(`body ended after ${sink.bytes} of ${sink.size} bytes`);
     return;
   }
+}
+
+function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleMs: number): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).get(url, { headers, signal }, resolve);
+    // No bytes for idleMs (headers or body): give up rather than hang.
+    req.setTimeout(idleMs, () => req.destroy(new Error(`no data for ${idleMs / 1000} s`)));
+    req.on('error', reject);
+  });
 }

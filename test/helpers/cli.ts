@@ -5,7 +5,7 @@ import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CA_FILE, ROOT, SERVER, jidOf, passwordOf } from './fixture.js';
+import { PROSODY, ROOT, jidOf, passwordOf, type Server } from './fixture.js';
 
 export interface Run {
   code: number | null;
@@ -22,8 +22,9 @@ export interface Proc {
   done: Promise<Run>;
 }
 
-export function xfer(user: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; noCa?: boolean; server?: string } = {}): Proc {
-  const conn = ['--jid', jidOf(user), '--server', opts.server ?? SERVER, ...(opts.noCa ? [] : ['--ca', CA_FILE])];
+export function xfer(user: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; noCa?: boolean; server?: string; fx?: Server } = {}): Proc {
+  const fx = opts.fx ?? PROSODY;
+  const conn = ['--jid', jidOf(user, fx), '--server', opts.server ?? fx.server, ...(opts.noCa ? [] : ['--ca', fx.caFile])];
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/xfer'), ...args, '--json', ...conn], {
     env: { ...process.env, XFER_PASSWORD: passwordOf(user), NO_COLOR: '1', ...opts.env },
     cwd: opts.cwd,
@@ -91,8 +92,8 @@ export function sha256File(p: string): Promise<string> {
 }
 
 /** Start a receiver and wait until it is listening. */
-export async function receiver(user: string, args: string[]): Promise<Proc> {
-  const p = xfer(user, ['receive', ...args]);
+export async function receiver(user: string, args: string[], fx?: Server): Promise<Proc> {
+  const p = xfer(user, ['receive', ...args], { fx });
   await p.waitFor('listening');
   return p;
 }

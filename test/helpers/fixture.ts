@@ -1,24 +1,37 @@
-// Where the fixture Prosody is: from the environment scripts/test.sh exports, or by asking
-// fixtures/prosody/server.sh (so a single test file can run against an already started server).
+// Where the fixture servers are. Prosody (the default for every test) from the environment that
+// scripts/test.sh exports, or by asking fixtures/prosody/server.sh; ejabberd by asking
+// fixtures/ejabberd/server.sh (the interop matrix runs on both).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
 import { ROOT } from './paths.js';
 export { ROOT };
 
-function fixtureEnv(): Record<string, string> {
-  if (process.env.XFER_TEST_SERVER && process.env.XFER_TEST_CA) return process.env as Record<string, string>;
-  const out = execFileSync(path.join(ROOT, 'fixtures/prosody/server.sh'), ['env'], { encoding: 'utf8' });
+export interface Server {
+  name: 'prosody' | 'ejabberd';
+  domain: string;
+  server: string; // host:port
+  caFile: string;
+  ca: Buffer;
+}
+
+function fromScript(name: Server['name']): Record<string, string> {
+  const out = execFileSync(path.join(ROOT, `fixtures/${name}/server.sh`), ['env'], { encoding: 'utf8' });
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
 }
 
-const env = fixtureEnv();
-export const DOMAIN = env.XFER_TEST_DOMAIN ?? 'localhost';
-export const SERVER = env.XFER_TEST_SERVER!;
-export const CA_FILE = env.XFER_TEST_CA!;
-export const CA = readFileSync(CA_FILE);
-export const PROXY = env.XFER_TEST_PROXY ?? `proxy.${DOMAIN}`;
+function server(name: Server['name'], env: Record<string, string>): Server {
+  return { name, domain: env.XFER_TEST_DOMAIN!, server: env.XFER_TEST_SERVER!, caFile: env.XFER_TEST_CA!, ca: readFileSync(env.XFER_TEST_CA!) };
+}
 
-export const jidOf = (user: string) => `${user}@${DOMAIN}`;
+export const PROSODY = server('prosody', process.env.XFER_TEST_SERVER && process.env.XFER_TEST_CA ? (process.env as Record<string, string>) : fromScript('prosody'));
+let ejabberdCache: Server | undefined;
+export const ejabberd = () => (ejabberdCache ??= server('ejabberd', fromScript('ejabberd')));
+
+export const DOMAIN = PROSODY.domain;
+export const SERVER = PROSODY.server;
+export const CA_FILE = PROSODY.caFile;
+export const CA = PROSODY.ca;
+
+export const jidOf = (user: string, fx: Server = PROSODY) => `${user}@${fx.domain}`;
 export const passwordOf = (user: string) => `${user}-secret`;

@@ -136,6 +136,7 @@ class Peer(ClientXMPP):
         self.add_event_handler('presence_available', on_presence)
         self.send_presence(pto=self.args.to)
         self.args.to = await asyncio.wait_for(found, 10)
+        say(event='peer', jid=self.args.to)
 
     async def send_file(self):
         await self.find_peer()
@@ -184,12 +185,13 @@ class Peer(ClientXMPP):
                 if self.do_HEAD():
                     self.wfile.write(data)
 
-            def log_message(self, *args):
-                pass
+            def log_message(self, fmt, *args):
+                say(event='http', request=fmt % args)
         srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         try:
             url = f'http://127.0.0.1:{srv.server_address[1]}/{name}'
+            say(event='push', url=url)
             await self['xep_0066'].send_oob(self.args.to, url, timeout=60)
             say(event='done', bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
         finally:

@@ -8,16 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
-import { CA_FILE, ROOT, SERVER, jidOf, passwordOf } from '../helpers/fixture.js';
+import { PROSODY, ROOT, ejabberd, jidOf, passwordOf, type Server } from '../helpers/fixture.js';
 
 const XFER = 'sam';
 const SLIX = 'sue';
 type Method = 'ibb' | 's5b-proxy' | 's5b-direct' | 'oob';
 type Cell = { direction: string; method: Method; status: 'pass' | 'fail' | 'unsupported'; seconds: number; reason?: string };
-const results: Cell[] = [];
 
-function slix(args: string[]): { done: Promise<{ code: number | null; events: any[]; stderr: string }>; ready: Promise<any> } {
-  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'test/interop/slix_peer.py'), ...args, '--server', SERVER, '--ca', CA_FILE, '--password', passwordOf(SLIX)], {
+function slix(fx: Server, args: string[]): { done: Promise<{ code: number | null; events: any[]; stderr: string }>; ready: Promise<any> } {
+  const child = spawn('/usr/bin/python3', [path.join(ROOT, 'test/interop/slix_peer.py'), ...args, '--server', fx.server, '--ca', fx.caFile, '--password', passwordOf(SLIX)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: any[] = [];
@@ -53,7 +52,9 @@ const unsupported: Record<string, string> = {
   'slixmpp->xfer s5b-direct': 'slixmpp has no SOCKS5 server: as initiator it can offer only proxies',
 };
 
-describe('interop with slixmpp on Prosody', () => {
+function matrix(fx: Server) {
+describe(`interop with slixmpp on ${fx.name}`, () => {
+  const results: Cell[] = [];
   const src = tempDir();
   const file = randomFile(src, 'interop.bin', 300 * 1024 + 7);
 
@@ -66,10 +67,10 @@ describe('interop with slixmpp on Prosody', () => {
       }
       const t0 = Date.now();
       const out = tempDir();
-      const peer = slix(['receive', '--jid', `${jidOf(SLIX)}/slix`, '--method', slixMethod[method], '--out', out, '--timeout', '30']);
+      const peer = slix(fx, ['receive', '--jid', `${jidOf(SLIX, fx)}/slix`, '--method', slixMethod[method], '--out', out, '--timeout', '30']);
       try {
         assert.ok(await peer.ready, 'slixmpp peer came online');
-        const tx = await xfer(XFER, ['send', file, `${jidOf(SLIX)}/slix`, ...xferArgs[method]]).done;
+        const tx = await xfer(XFER, ['send', file, `${jidOf(SLIX, fx)}/slix`, ...xferArgs[method]], { fx }).done;
         const rx = await peer.done;
         assert.equal(tx.code, 0, tx.stderr);
         assert.equal(rx.code, 0, rx.stderr);
@@ -92,11 +93,11 @@ describe('interop with slixmpp on Prosody', () => {
       const t0 = Date.now();
       const out = tempDir();
       try {
-        const rx = await receiver(XFER, ['-o', out, '--from', jidOf(SLIX), '--once', '--timeout', '40']);
-        const peer = slix(['send', '--jid', `${jidOf(SLIX)}/slix`, '--method', slixMethod[method], '--to', jidOf(XFER), '--file', file, '--timeout', '30']);
+        const rx = await receiver(XFER, ['-o', out, '--from', jidOf(SLIX, fx), '--once', '--timeout', '40'], fx);
+        const peer = slix(fx, ['send', '--jid', `${jidOf(SLIX, fx)}/slix`, '--method', slixMethod[method], '--to', jidOf(XFER, fx), '--file', file, '--timeout', '30']);
         const tx = await peer.done;
         const r = await rx.done;
-        assert.equal(tx.code, 0, tx.stderr + JSON.stringify(tx.events));
+        assert.equal(tx.code, 0, `slixmpp: ${JSON.stringify(tx.events)} ${tx.stderr.slice(-500)}\nxfer: ${JSON.stringify(r.events)} ${r.stderr}`);
         assert.equal(r.code, 0, r.stderr);
         const done = r.events.find((e) => e.event === 'done');
         // slixmpp sends only md5 (XEP-0096); its OOB push carries no hash at all.
@@ -110,8 +111,12 @@ describe('interop with slixmpp on Prosody', () => {
     });
   }
 
-  after(() => writeReports('prosody', results));
+  after(() => writeReports(fx.name, results));
 });
+}
+
+matrix(PROSODY);
+if (process.env.XFER_INTEROP_EJABBERD !== '0') matrix(ejabberd());
 
 export function writeReports(server: string, cells: Cell[]) {
   const dir = path.join(ROOT, '.run/interop');

@@ -1,0 +1,27 @@
+// `xfer probe` against a cooperating `xfer receive`: features, a per-method transfer table,
+// JSON and JUnit output.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { it } from 'node:test';
+import { receiver, tempDir, xfer } from '../helpers/cli.js';
+import { jidOf } from '../helpers/fixture.js';
+
+it('probe --transfer: every method passes, reported as JSON and JUnit', async () => {
+  const out = tempDir();
+  const rx = await receiver('dave', ['-o', out, '--from', jidOf('eve'), '--count', '3', '--timeout', '60']);
+  const junit = path.join(tempDir(), 'probe.xml');
+  const r = await xfer('eve', ['probe', jidOf('dave'), '--transfer', '--junit', junit, '--size', '10000']).done;
+  assert.equal(r.code, 0, r.stderr);
+  const p = r.events.find((e) => e.event === 'probe');
+  assert.equal(p.features.si, true);
+  assert.equal(p.features.s5b, true);
+  assert.equal(p.features['jingle-ft-5'], false);
+  assert.deepEqual(p.transfers.map((t: any) => [t.method, t.status]), [['s5b', 'pass'], ['oob', 'pass'], ['ibb', 'pass']]);
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(xml, /<testsuite [^>]*tests="3" failures="0"/);
+  const rr = await rx.done;
+  assert.equal(rr.code, 0, rr.stderr);
+  const files = readdirSync(out);
+  assert.equal(files.length, 3);
+});
