@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# npm run bench [-- --quick] [--sizes 1K,64M,512M] [--runs 5] [--out DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules/@xmpp/client-core ] || npm ci --no-audit --no-fund
+npm run build --silent
+started=""
+if ! [ -f .run/prosody/pid ] || ! kill -0 "$(cat .run/prosody/pid)" 2>/dev/null; then
+  fixtures/prosody/server.sh start
+  started=1
+fi
+trap '[ -n "$started" ] && fixtures/prosody/server.sh stop' EXIT
+node build/scripts/bench.js "$@"
