@@ -10,6 +10,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { OneFileServer } from '../src/http/file-server.js';
+import { connect } from '../src/xmpp/session.js';
+import { proxyAddress } from '../src/negotiation/proxies.js';
+import { buildActivate, dstAddr } from '../src/protocol/bytestreams.js';
+import { connectStreamhost } from '../src/socks5/client.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -127,6 +131,40 @@ async function curlCeiling(file: string, size: number): Promise<number> {
   return size / 1048576 / Number(out);
 }
 
+/** Ceiling 3: what the fixture's proxy65 relays, two raw SOCKS5 connections activated by hand. */
+async function proxyCeiling(file: string, size: number): Promise<number> {
+  const session = await connect({ jid: `${TX}@${DOMAIN}`, password: `${TX}-secret`, server: env.XFER_TEST_SERVER!, ca: readFileSync(env.XFER_TEST_CA!) });
+  try {
+    const proxyJid = env.XFER_TEST_PROXY!;
+    const sh = await proxyAddress(session, proxyJid);
+    if (!sh) return NaN;
+    const sid = `bench-${randomBytes(6).toString('hex')}`;
+    const target = `${RX}@${DOMAIN}/bench`;
+    const hash = dstAddr(sid, session.jid, target);
+    const t = await connectStreamhost(sh.host, sh.port, hash, 5000);
+    const i = await connectStreamhost(sh.host, sh.port, hash, 5000);
+    await session.iq(proxyJid, 'set', buildActivate(sid, target), 5000);
+    const t0 = performance.now();
+    let got = 0;
+    const done = new Promise<void>((resolve) => {
+      t.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= size) resolve();
+      });
+      t.on('close', () => resolve());
+    });
+    const { createReadStream } = await import('node:fs');
+    createReadStream(file, { highWaterMark: 64 << 10 }).pipe(i);
+    await done;
+    const secs = (performance.now() - t0) / 1000;
+    t.destroy();
+    i.destroy();
+    return got >= size ? size / 1048576 / secs : NaN;
+  } finally {
+    await session.close();
+  }
+}
+
 function prosodyCpu(): number {
   const pid = readFileSync(path.join(ROOT, '.run/prosody/pid'), 'utf8').trim();
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -141,12 +179,15 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   const dir = mkdtempSync(path.join(tmpdir(), 'xfer-bench-'));
   const rows: any[] = [];
-  const ceilings: Record<number, { tcp: number; curl: number }> = {};
+  const ceilings: Record<number, { tcp: number; curl: number; proxy: number }> = {};
   const ibbCpu: number[] = [];
   try {
     for (const size of SIZES) {
       const file = makeFile(dir, size);
-      if (size >= 1 << 20) ceilings[size] = { tcp: median([await tcpCeiling(file, size), await tcpCeiling(file, size), await tcpCeiling(file, size)]), curl: median([await curlCeiling(file, size), await curlCeiling(file, size), await curlCeiling(file, size)]) };
+      if (size >= 1 << 20) {
+        const three = async (f: () => Promise<number>) => median([await f(), await f(), await f()]);
+        ceilings[size] = { tcp: await three(() => tcpCeiling(file, size)), curl: await three(() => curlCeiling(file, size)), proxy: await three(() => proxyCeiling(file, size)) };
+      }
       for (const method of Object.keys(METHODS)) {
         const runs = [];
         for (let i = 0; i < RUNS; i++) {
@@ -198,16 +239,17 @@ async function main() {
   }
 }
 
-function ceilingFor(r: any, c: Record<number, { tcp: number; curl: number }>): [string, number] {
+function ceilingFor(r: any, c: Record<number, { tcp: number; curl: number; proxy: number }>): [string, number] {
   const cc = c[r.size];
   if (!cc) return ['', NaN];
+  if (r.method === 's5b-proxy') return ['proxy65 relay', cc.proxy];
   return r.method === 'oob' || r.method === 'upload' ? ['curl', cc.curl] : ['tcp', cc.tcp];
 }
 
 function markdown(res: any): string {
   const L = [`# xfer benchmark`, '', `${res.date}, ${res.quick ? 'quick smoke run' : 'full run'}, median of ${res.runs} run(s) (min–max), fixture Prosody on loopback, 2 cores.`, ''];
-  L.push('## Ceilings (same run)', '', '| size | raw TCP copy MiB/s | curl from local HTTP MiB/s |', '|---|---|---|');
-  for (const [s, c] of Object.entries(res.ceilings) as any) L.push(`| ${human(Number(s))} | ${fmt(c.tcp)} | ${fmt(c.curl)} |`);
+  L.push('## Ceilings (same run)', '', '| size | raw TCP copy MiB/s | curl from local HTTP MiB/s | Prosody proxy65 relay MiB/s |', '|---|---|---|---|');
+  for (const [s, c] of Object.entries(res.ceilings) as any) L.push(`| ${human(Number(s))} | ${fmt(c.tcp)} | ${fmt(c.curl)} | ${fmt(c.proxy)} |`);
   L.push('', '## Methods', '', '| size | method | data MiB/s (min–max) | vs ceiling | wall s (min–max) | peak RSS tx / rx MiB | first byte s |', '|---|---|---|---|---|---|---|');
   for (const r of res.rows) {
     const [name, c] = ceilingFor(r, res.ceilings);

@@ -16,6 +16,7 @@ import { jsonReporter } from './report/json.js';
 import type { Emit } from './report/events.js';
 import { availableMethods, parseMethods } from './transports/index.js';
 import type { SessionOptions } from './xmpp/session.js';
+import type { MethodName, TransportOptions } from './transports/types.js';
 
 interface CommonFlags {
   jid?: string;
@@ -42,6 +43,30 @@ function common(cmd: Command): Command {
     .option('--insecure', 'do not verify the server certificate (testing only)')
     .option('--json', 'one JSON event per line on stdout')
     .option('--stall-timeout <seconds>', 'abort when no progress for this long', '60');
+}
+
+function methodsArg(list: string): MethodName[] {
+  try {
+    return parseMethods(list);
+  } catch (err: any) {
+    throw errors.usage(err.message);
+  }
+}
+
+/** Sender-side transport flags (send and probe share them). */
+function transportOptions(flags: CommonFlags & Record<string, any>): TransportOptions {
+  return {
+    ibbBlockSize: intArg('--ibb-block-size', 512, 65535)(flags.ibbBlockSize ?? '49152'),
+    ibbWindow: intArg('--ibb-window', 1, 256)(flags.ibbWindow ?? '32'),
+    stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
+    direct: flags.direct !== false,
+    directHosts: flags.directHost ?? [],
+    directPort: intArg('--direct-port', 0, 65535)(flags.directPort ?? '0'),
+    httpHosts: flags.httpHost ?? [],
+    httpPort: intArg('--http-port', 0, 65535)(flags.httpPort ?? '0'),
+    proxies: flags.proxy === false ? [] : (flags.proxy ?? []),
+    proxyDiscovery: flags.proxy !== false,
+  };
 }
 
 async function connection(flags: CommonFlags): Promise<SessionOptions> {
@@ -125,12 +150,7 @@ export async function main(argv: string[]): Promise<void> {
           if (r.error) emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.sent} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
           return r.error ? r.error.exitCode : EXIT.ok;
         }
-        let methods;
-        try {
-          methods = parseMethods(flags.method ?? flags.methods!);
-        } catch (err: any) {
-          throw errors.usage(err.message);
-        }
+        const methods = methodsArg(flags.method ?? flags.methods!);
         const r = await send({
           connection: await connection(flags),
           files: args.slice(0, -1),
@@ -139,18 +159,7 @@ export async function main(argv: string[]): Promise<void> {
           desc: flags.desc,
           offerTimeoutMs: intArg('--offer-timeout', 1)(flags.offerTimeout!) * 1000,
           peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout!) * 1000,
-          transport: {
-            ibbBlockSize: intArg('--ibb-block-size', 512, 65535)(flags.ibbBlockSize!),
-            ibbWindow: intArg('--ibb-window', 1, 256)(flags.ibbWindow!),
-            stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
-            direct: flags.direct !== (false as any),
-            directHosts: (flags.directHost as unknown as string[] | undefined) ?? [],
-            directPort: intArg('--direct-port', 0, 65535)(flags.directPort!),
-            httpHosts: (flags.httpHost as unknown as string[] | undefined) ?? [],
-            httpPort: intArg('--http-port', 0, 65535)(flags.httpPort!),
-            proxies: flags.proxy === (false as any) ? [] : ((flags.proxy as unknown as string[] | undefined) ?? []),
-            proxyDiscovery: flags.proxy !== (false as any),
-          },
+          transport: transportOptions(flags),
           emit,
           signal: ac.signal,
         });
@@ -176,12 +185,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags: CommonFlags & Record<string, any>) => {
       emit = reporter(flags);
       await run(async () => {
-        let methods;
-        try {
-          methods = parseMethods(flags.methods);
-        } catch (err: any) {
-          throw errors.usage(err.message);
-        }
+        const methods = methodsArg(flags.methods);
         const r = await receive({
           connection: await connection(flags),
           outputDir: path.resolve(flags.outputDir),
@@ -220,12 +224,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (to: string, flags: CommonFlags & Record<string, any>) => {
       emit = reporter(flags);
       await run(async () => {
-        let methods;
-        try {
-          methods = parseMethods(flags.methods);
-        } catch (err: any) {
-          throw errors.usage(err.message);
-        }
+        const methods = methodsArg(flags.methods);
         const r = await probe({
           connection: await connection(flags),
           to,
@@ -233,7 +232,7 @@ export async function main(argv: string[]): Promise<void> {
           methods,
           size: intArg('--size', 0, 1 << 30)(flags.size),
           peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout) * 1000,
-          transport: { ibbBlockSize: 49152, ibbWindow: 32, stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000, direct: true, directHosts: [], directPort: 0, httpHosts: [], httpPort: 0, proxies: [], proxyDiscovery: true },
+          transport: transportOptions(flags),
           emit,
           signal: ac.signal,
         });

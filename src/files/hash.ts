@@ -9,14 +9,18 @@ export interface Digests {
 }
 
 export class DualHash {
-  private md5: Hash = createHash('md5');
+  private md5?: Hash;
   private sha: Hash = createHash('sha256');
+  /** md5 costs as much again as sha-256: compute it only where it will be used. */
+  constructor(withMd5 = true) {
+    if (withMd5) this.md5 = createHash('md5');
+  }
   update(chunk: Buffer): void {
-    this.md5.update(chunk);
+    this.md5?.update(chunk);
     this.sha.update(chunk);
   }
   digest(): Digests {
-    return { md5: this.md5.digest('hex'), sha256: this.sha.digest('hex') };
+    return { md5: this.md5?.digest('hex') ?? '', sha256: this.sha.digest('hex') };
   }
 }
 

@@ -32,12 +32,14 @@ export class FileSink {
   readonly name: string;
   private tmp = '';
   private fh?: fsp.FileHandle;
-  private hash = new DualHash();
+  private hash: DualHash;
   private written = 0;
   private done = false;
 
   constructor(private opts: SinkOptions) {
     this.name = safeFileName(opts.offeredName);
+    // sha-256 is always computed (it is reported); md5 only when it is all the sender gave.
+    this.hash = new DualHash(!opts.sha256 && !!opts.md5);
   }
 
   get bytes(): number {

@@ -19,7 +19,7 @@ it('bench --quick writes results for every method, with ceilings and an SVG', as
     const row = res.rows.find((r: any) => r.method === m && r.size === 4 << 20);
     assert.ok(row && row.mibs > 0, `a measured row for ${m}`);
   }
-  assert.ok(res.ceilings[4 << 20].tcp > 0 && res.ceilings[4 << 20].curl > 0);
+  assert.ok(res.ceilings[4 << 20].tcp > 0 && res.ceilings[4 << 20].curl > 0 && res.ceilings[4 << 20].proxy > 0);
   assert.ok(Object.keys(res.ibbSweep.mibs).length >= 4);
   assert.match(readFileSync(path.join(out, 'results.md'), 'utf8'), /\| 4 MiB \| ibb \|/);
   assert.ok(existsSync(path.join(out, 'throughput.svg')));
