@@ -25,6 +25,8 @@ export interface SinkResult {
   verified: 'sha-256' | 'md5' | 'none';
 }
 
+const FLUSH_BYTES = 1 << 20;
+
 /** Temporary files currently open, so that a fatal error can still remove them (see cli.ts). */
 export const openTemporaryFiles = new Set<string>();
 
@@ -34,6 +36,8 @@ export class FileSink {
   private fh?: fsp.FileHandle;
   private hash: DualHash;
   private written = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private done = false;
 
   constructor(private opts: SinkOptions) {
@@ -64,9 +68,21 @@ export class FileSink {
     }
     this.hash.update(chunk);
     this.written += chunk.length;
+    // Network reads arrive in ~64 KiB pieces; one write per piece costs a thread-pool round trip
+    // each. Batch up to 1 MiB (memory stays bounded: the caller waits for the flush).
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.fh || this.pendingBytes === 0) return;
+    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
     let off = 0;
-    while (off < chunk.length) {
-      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off);
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
       off += bytesWritten;
     }
   }
@@ -79,6 +95,7 @@ export class FileSink {
     if (this.done) throw errors.transfer('transfer already finished');
     this.done = true;
     try {
+      await this.flush();
       await this.fh!.close();
       this.fh = undefined;
       if (this.written !== this.opts.size) {
