@@ -5,7 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import xml from '@xmpp/xml';
-import { receiver, tempDir, type Proc } from '../helpers/cli.js';
+import { createHash } from 'node:crypto';
+import { receiver, sha256File, tempDir, type Proc } from '../helpers/cli.js';
 import { jidOf } from '../helpers/fixture.js';
 import { offer, offerFor, rawPeer } from '../helpers/raw-peer.js';
 import { buildClose, buildData, buildOpen } from '../../src/protocol/ibb.js';
@@ -54,6 +55,7 @@ describe('hostile IBB sender', () => {
     const r = await rx.done;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(out), ['evil']);
+    assert.equal(await sha256File(path.join(out, 'evil')), createHash('sha256').update(data).digest('hex'));
     assert.ok(!existsSync(path.resolve(out, '../../evil')));
   });
 
@@ -94,6 +96,8 @@ describe('hostile IBB sender', () => {
     const r = await rx.done;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(out), ['raw.bin']);
+    // the foreign block must not have been mixed in
+    assert.equal(await sha256File(path.join(out, 'raw.bin')), createHash('sha256').update(data).digest('hex'));
   });
 
   it('a hash that does not match the bytes: exit 9, nothing under the final name', async () => {

@@ -1,6 +1,7 @@
 // XEP-0066 out-of-band data negotiated in SI, through the fixture Prosody; and a hostile sender
 // whose URLs or HTTP server misbehave.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import { readdirSync } from 'node:fs';
@@ -96,6 +97,7 @@ describe('OOB hostile sender', () => {
     await mallory.iq(to, 'set', buildIqOob({ url: `http://127.0.0.1:${port}/legacy.txt` }), 15000);
     // the iq result came back: by then the file must already be in place
     assert.deepEqual(readdirSync(out), ['legacy.txt']);
+    assert.equal(await sha256File(path.join(out, 'legacy.txt')), createHash('sha256').update('0123456789').digest('hex'));
     const r = await rx.done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.events.find((e) => e.event === 'done').verified, 'none');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { receiver, tempDir, xfer } from '../helpers/cli.js';
+import { receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
 import { jidOf } from '../helpers/fixture.js';
 
 it('probe --transfer: every method passes, reported as JSON and JUnit', async () => {
@@ -24,4 +24,8 @@ it('probe --transfer: every method passes, reported as JSON and JUnit', async ()
   assert.equal(rr.code, 0, rr.stderr);
   const files = readdirSync(out);
   assert.equal(files.length, 3);
+  // every copy that arrived has the sha-256 the sender computed from the generated payload
+  const sent = r.events.filter((e) => e.event === 'done').map((e) => e.sha256);
+  assert.equal(sent.length, 3);
+  for (const f of files) assert.ok(sent.includes(await sha256File(path.join(out, f))), f);
 });
