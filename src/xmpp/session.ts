@@ -16,8 +16,9 @@ import SASLFactory from 'saslmechanisms';
 import xml, { type Element } from '@xmpp/xml';
 import { errors, XferError } from '../errors.js';
 import { Plain, ScramSha1, ScramSha256 } from './scram.js';
-import { buildError, StanzaError, type ErrorType } from '../protocol/stanza-error.js';
+import { buildError, type ErrorType } from '../protocol/stanza-error.js';
 import { IqRouter, type IqHandler } from './iq-router.js';
+import { IqRequests } from './iq-requests.js';
 import { LinearParser } from './parser.js';
 
 class XferTcp extends (ConnectionTCP as any) {}
@@ -81,6 +82,8 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   const iqCaller = _iqCaller({ middleware, entity });
   const router = new IqRouter((el) => entity.send(el));
   middleware.use((ctx: { stanza: Element }, next: () => Promise<unknown>) => (router.route(ctx.stanza) ? undefined : next()));
+  const requests = new IqRequests((el) => entity.send(el));
+  middleware.use((ctx: { stanza: Element }, next: () => Promise<unknown>) => (requests.route(ctx.stanza) ? undefined : next()));
 
   streamFeatures.use('starttls', NS_TLS, async ({ entity: e }: { entity: any }) => {
     const reply: Element = await e.sendReceive(xml('starttls', { xmlns: NS_TLS }));
@@ -122,7 +125,9 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   const closeFns: Array<(err?: Error) => void> = [];
   let closing = false;
   entity.on('disconnect', () => {
-    if (!closing) closeFns.forEach((f) => f(errors.connect('connection to the XMPP server lost')));
+    const lost = errors.connect('connection to the XMPP server lost');
+    requests.failAll(lost);
+    if (!closing) closeFns.forEach((f) => f(lost));
   });
 
   const session: Session = {
@@ -133,14 +138,8 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     localAddress: entity.socket?.socket?.localAddress ?? '127.0.0.1',
     remoteAddress: entity.socket?.socket?.remoteAddress ?? host,
     send: (el) => entity.send(el),
-    async iq(to, type, child, timeoutMs = 30000) {
-      try {
-        return await iqCaller.request(xml('iq', { type, to }, child), timeoutMs);
-      } catch (err: any) {
-        if (err?.name === 'StanzaError' && err.element) throw StanzaError.fromElement(err.element);
-        if (err?.name === 'TimeoutError') throw errors.timeout(`no answer from ${to ?? domain} within ${Math.round(timeoutMs / 1000)} s`);
-        throw err;
-      }
+    iq(to, type, child, timeoutMs = 30000) {
+      return requests.request(type, to, child, timeoutMs, () => errors.timeout(`no answer from ${to ?? domain} within ${Math.round(timeoutMs / 1000)} s`));
     },
     handleIq: (type, xmlns, name, handler) => router.add(type, xmlns, name, handler),
     onStanza(fn) {
