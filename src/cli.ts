@@ -15,6 +15,7 @@ import { humanReporter } from './report/human.js';
 import { jsonReporter } from './report/json.js';
 import type { Emit } from './report/events.js';
 import { availableMethods, parseMethods } from './transports/index.js';
+import { parseRate } from './transports/rate.js';
 import type { SessionOptions } from './xmpp/session.js';
 import type { MethodName, TransportOptions } from './transports/types.js';
 
@@ -45,6 +46,12 @@ function common(cmd: Command): Command {
     .option('--stall-timeout <seconds>', 'abort when no progress for this long', '60');
 }
 
+function rateArg(v: string): number {
+  const n = parseRate(v);
+  if (n === undefined) throw errors.usage('--limit-rate must be bytes per second, optionally with K, M or G (e.g. 500K, 2M)');
+  return n;
+}
+
 function methodsArg(list: string): MethodName[] {
   try {
     return parseMethods(list);
@@ -64,8 +71,10 @@ function transportOptions(flags: CommonFlags & Record<string, any>): TransportOp
     directPort: intArg('--direct-port', 0, 65535)(flags.directPort ?? '0'),
     httpHosts: flags.httpHost ?? [],
     httpPort: intArg('--http-port', 0, 65535)(flags.httpPort ?? '0'),
-    proxies: flags.proxy === false ? [] : (flags.proxy ?? []),
-    proxyDiscovery: flags.proxy !== false,
+    proxies: Array.isArray(flags.proxy) ? flags.proxy : [],
+    // Named proxies replace discovery: the user said which ones to use.
+    proxyDiscovery: flags.proxy === undefined || flags.proxy === true,
+    limitRate: flags.limitRate === undefined ? undefined : rateArg(flags.limitRate),
   };
 }
 
@@ -138,8 +147,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)', '0')
     .option('--http-host <host...>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)")
     .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)', '0')
-    .option('--proxy <jid...>', 'SOCKS5: offer this proxy (first)')
+    .option('--proxy <jid...>', 'SOCKS5: offer these proxies (instead of the ones found on your server)')
     .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
+    .option('--limit-rate <rate>', 'cap the average send rate, bytes per second with optional K, M or G (e.g. 2M)')
     .action(async (args: string[], flags: CommonFlags & Record<string, string>) => {
       emit = reporter(flags);
       await run(async () => {
@@ -179,6 +189,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
     .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', '65535')
     .option('--no-links', 'ignore jabber:x:oob links (HTTP File Upload) from allowed senders')
+    .option('--resume', 'keep the bytes of a broken transfer (hidden .xfer-resume-*.part) and continue it when the same file is offered again')
     .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', '5000')
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', '300')
     .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', '3000')
@@ -198,12 +209,16 @@ export async function main(argv: string[]): Promise<void> {
           ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
           retryGraceMs: intArg('--retry-grace', 0, 600000)(flags.retryGrace),
           links: flags.links !== false,
+          resume: !!flags.resume,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
           emit,
           signal: ac.signal,
         });
-        if (r.error) return r.error.exitCode;
+        if (r.error) {
+          emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.received} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
+          return r.error.exitCode;
+        }
         const wanted = flags.once ? 1 : Number(flags.count);
         if (r.timedOut && wanted > 0 && r.received < wanted) {
           emit({ event: 'error', code: 'ETIMEOUT', message: `timed out after receiving ${r.received} of ${wanted} file(s)`, exit: EXIT.timeout });

@@ -46,6 +46,8 @@ export const errors = {
   transfer: (msg: string, cause?: unknown) => new XferError('ETRANSFER', 'transfer', msg, { cause }),
   protocol: (msg: string) => new XferError('EPROTOCOL', 'transfer', msg),
   integrity: (msg: string) => new XferError('EINTEGRITY', 'integrity', msg),
+  /** fewer bytes than offered: incomplete, not corrupt (with --resume the part is kept) */
+  truncated: (msg: string) => new XferError('ETRUNCATED', 'transfer', msg),
   timeout: (msg: string) => new XferError('ETIMEOUT', 'timeout', msg),
   stall: (msg: string) => new XferError('ESTALL', 'timeout', msg),
   file: (msg: string, cause?: unknown) => new XferError('EFILE', 'file', msg, { cause }),

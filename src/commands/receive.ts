@@ -30,6 +30,8 @@ export interface ReceiveOptions {
   retryGraceMs: number;
   /** download jabber:x:oob links (HTTP File Upload) sent by allowed senders */
   links: boolean;
+  /** keep the bytes of broken transfers and continue them when the same file is offered again */
+  resume: boolean;
   ibbMaxBlockSize: number;
   s5bStaggerMs: number;
   s5bCandidateTimeoutMs: number;
@@ -54,7 +56,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
 
   const session = await connect(opts.connection);
   const result: ReceiveResult = { received: 0, failed: 0, timedOut: false };
-  const active = new Map<string, { sink: FileSink; abort: AbortController }>();
+  const active = new Map<string, { sink: FileSink; abort: AbortController; from: string; method: string }>();
   let inFlight = 0; // accepted and not yet ended (active also holds ones still cleaning up)
   try {
     emit({ event: 'connected', jid: session.jid });
@@ -112,11 +114,11 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       key: string;
     }
     /** Open the sink and the bookkeeping for one accepted transfer (SI offer or x:oob link). */
-    const begin = async (t: Transfer, method: MethodName | 'upload' | 'oob'): Promise<Incoming> => {
-      const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite });
+    const begin = async (t: Transfer, method: MethodName | 'upload' | 'oob', canContinue = false): Promise<Incoming> => {
+      const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue });
       await sink.open();
       const abort = new AbortController();
-      active.set(t.sid, { sink, abort });
+      active.set(t.sid, { sink, abort, from: t.from, method });
       inFlight++;
       const progress = throttledProgress(emit, t.sid, method, t.size);
       const started = Date.now();
@@ -133,8 +135,8 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       const fail = async (e: unknown) => {
         const x = toXferError(e);
         settle(t.key, x);
-        emit({ event: 'file-failed', direction: 'received', sid: t.sid, name: sink.name, code: x.code, reason: x.message });
-        await sink.abort();
+        await sink.abort(x);
+        emit({ event: 'file-failed', direction: 'received', sid: t.sid, name: sink.name, code: x.code, reason: x.message, kept: sink.kept ? sink.bytes : undefined });
         settledResolve(x);
       };
       const end = async (err?: unknown) => {
@@ -210,11 +212,13 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason: 'no common stream method' });
         throw replyError('cancel', 'bad-request', undefined, siCondition('no-valid-streams'));
       }
-      const inc = await begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key }, method);
+      const inc = await begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key }, method, offer.range);
       registry.add(inc);
       const sink = inc.sink;
-      emit({ event: 'accepted', sid: offer.sid, method, name: sink.name });
-      return buildAnswer({ method: METHOD_NS[method] });
+      const offset = sink.resumedFrom || undefined;
+      emit({ event: 'accepted', sid: offer.sid, method, name: sink.name, offset });
+      // XEP-0096 §3.3: <range offset/> in the answer makes the sender start there.
+      return buildAnswer({ method: METHOD_NS[method], rangeOffset: offset });
     });
 
     if (opts.links) {
@@ -256,6 +260,18 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
         return x;
       }
     };
+
+    // A sender that goes offline has given up (xfer's sender aborts when it loses its server
+    // connection): fail its transfers now instead of waiting for the stall timeout. Not SOCKS5:
+    // its stream reports its own end, and through a proxy the sender may leave while the proxy
+    // still relays the last bytes.
+    session.onStanza((el) => {
+      if (el.name !== 'presence' || el.attrs.type !== 'unavailable') return;
+      const who = (el.attrs.from ?? '').toLowerCase();
+      for (const a of active.values()) {
+        if (a.method !== 's5b' && a.from.toLowerCase() === who) setImmediate(() => a.abort.abort(errors.transfer(`${a.from} went offline during the transfer`)));
+      }
+    });
 
     serveDisco(session, info);
     answerPresence(session, info, allowed);

@@ -48,7 +48,7 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
       const name = path.basename(file);
       try {
         const { size } = await fsp.stat(file);
-        const hashes = await hashFile(file, (bytes) => emit({ event: 'hashing', file, bytes, total: size }));
+        const hashes = await hashFile(file, (bytes) => emit({ event: 'hashing', file, bytes, total: size }), false); // links carry sha-256 only
         let slot;
         try {
           slot = parseSlot((await session.iq(service, 'get', buildSlotRequest(name, size), 15000)).getChild('slot', NS.upload));

@@ -2,8 +2,14 @@
 // written, renamed to its final name only when exactly `size` bytes arrived and the offered
 // hash matched. Anything else removes the temporary file: nothing lands under a final name
 // unless it is complete and verified.
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+//
+// Resume (receive --resume): a transfer that broke off keeps its bytes as
+// `.xfer-resume-<id>.part`, id = sha-256(name, size, offered hash), so only an offer of the same
+// file can pick it up. The prefix is re-hashed on pickup and the final hash is checked as
+// always, so a stale or tampered prefix fails verification instead of landing. A part is never
+// kept after an integrity failure (wrong hash, excess bytes) or without an offered hash.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { errors, XferError } from '../errors.js';
 import { DualHash, b64ToHex } from './hash.js';
@@ -16,6 +22,10 @@ export interface SinkOptions {
   md5?: string; // hex
   sha256?: string; // base64 (as on the wire)
   overwrite: boolean;
+  /** keep the bytes of a broken transfer, and continue from a kept part of the same file */
+  resume?: boolean;
+  /** the offer allows a range (XEP-0096 <range/>), so a kept part may be continued */
+  canContinue?: boolean;
 }
 
 export interface SinkResult {
@@ -39,6 +49,8 @@ export class FileSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private done = false;
+  /** bytes taken over from a kept part (the range offset to ask for) */
+  resumedFrom = 0;
 
   constructor(private opts: SinkOptions) {
     this.name = safeFileName(opts.offeredName);
@@ -54,36 +66,113 @@ export class FileSink {
     return this.opts.size;
   }
 
+  /** Where a broken transfer of this file keeps its bytes (undefined: not resumable). */
+  get partPath(): string | undefined {
+    const hash = this.opts.sha256 ?? this.opts.md5;
+    if (!this.opts.resume || !hash) return undefined;
+    const id = createHash('sha256').update(`${this.name}\0${this.opts.size}\0${hash}`).digest('hex').slice(0, 32);
+    return path.join(this.opts.dir, `.xfer-resume-${id}.part`);
+  }
+
   async open(): Promise<void> {
     this.tmp = path.join(this.opts.dir, `.xfer-${randomBytes(8).toString('hex')}.part`);
+    if (await this.claimPart()) return;
     this.fh = await fsp.open(this.tmp, 'wx', 0o600);
     openTemporaryFiles.add(this.tmp);
   }
 
-  /** Rejects (and the caller aborts) when the peer sends more than it offered. */
-  async write(chunk: Buffer): Promise<void> {
+  // rename() makes the pickup atomic: two offers of the same file cannot both continue one part.
+  private async claimPart(): Promise<boolean> {
+    const part = this.partPath;
+    if (!part || !this.opts.canContinue) return false;
+    try {
+      await fsp.rename(part, this.tmp);
+    } catch {
+      return false;
+    }
+    openTemporaryFiles.add(this.tmp);
+    const st = await fsp.lstat(this.tmp);
+    if (!st.isFile() || st.size === 0 || st.size >= this.opts.size) {
+      await fsp.rm(this.tmp, { force: true });
+      openTemporaryFiles.delete(this.tmp);
+      return false;
+    }
+    for await (const chunk of createReadStream(this.tmp, { highWaterMark: 1 << 20 })) this.hash.update(chunk as Buffer);
+    this.fh = await fsp.open(this.tmp, 'a', 0o600);
+    this.written = this.resumedFrom = st.size;
+    return true;
+  }
+
+  /**
+   * Throws (and the caller aborts) when the peer sends more than it offered. Returns a promise
+   * only when the caller has to wait (the previous batch is still being written): the per-chunk
+   * path allocates nothing, which at 8,000 chunks per 512 MiB shows up in GC time.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
     if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
+    if (this.writeError) throw this.writeError;
     if (this.written + chunk.length > this.opts.size) {
       throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
     }
     this.hash.update(chunk);
     this.written += chunk.length;
     // Network reads arrive in ~64 KiB pieces; one write per piece costs a thread-pool round trip
-    // each. Batch up to 1 MiB (memory stays bounded: the caller waits for the flush).
+    // each, so they are batched up to 1 MiB. Double buffering: the disk takes one batch while the
+    // network fills the next, and the caller waits only when the previous batch is still being
+    // written (at most two batches held). Waiting for every flush left the socket unread during
+    // each disk write, and the sender idle with it.
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
+    if (this.pendingBytes < FLUSH_BYTES) return undefined;
+    if (!this.flushBusy) {
+      this.startFlush();
+      return undefined;
+    }
+    return this.flushing.then(() => {
+      if (this.writeError) throw this.writeError;
+      if (this.pendingBytes >= FLUSH_BYTES) this.startFlush();
+    });
   }
 
-  private async flush(): Promise<void> {
+  private flushBusy = false;
+  private startFlush(): void {
+    this.flushBusy = true;
+    this.flush().then(
+      () => (this.flushBusy = false),
+      () => (this.flushBusy = false), // kept in writeError, thrown by the next call
+    );
+  }
+
+  // Writes go out strictly one after another (an abort may flush while a write is still in
+  // the thread pool; two concurrent appends could land out of order). After a failed write
+  // nothing more is written: the file would have a hole.
+  private flushing: Promise<void> = Promise.resolve();
+  private writeError?: Error;
+  private flush(): Promise<void> {
+    const next = this.flushing.then(() => this.flushNow());
+    this.flushing = next.catch((err) => {
+      this.writeError ??= err;
+    });
+    return next;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.writeError) throw this.writeError;
     if (!this.fh || this.pendingBytes === 0) return;
-    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const bufs = this.pending;
+    const total = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
-      off += bytesWritten;
+    try {
+      // writev: no copy into one buffer; a short write (disk nearly full) finishes the rest by hand.
+      let off = (await this.fh.writev(bufs)).bytesWritten;
+      if (off < total) {
+        const buf = Buffer.concat(bufs, total);
+        while (off < total) off += (await this.fh.write(buf, off, total - off)).bytesWritten;
+      }
+    } catch (err: any) {
+      const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code === 'EFBIG' ? 'file size limit reached' : err?.code === 'EDQUOT' ? 'disk quota exceeded' : err?.message;
+      throw errors.file(`cannot write ${this.name} in ${this.opts.dir}: ${why}`, err);
     }
   }
 
@@ -99,7 +188,7 @@ export class FileSink {
       await this.fh!.close();
       this.fh = undefined;
       if (this.written !== this.opts.size) {
-        throw errors.integrity(`received ${this.written} of ${this.opts.size} bytes`);
+        throw errors.truncated(`received ${this.written} of ${this.opts.size} bytes`);
       }
       const d = this.hash.digest();
       let verified: SinkResult['verified'] = 'none';
@@ -118,10 +207,29 @@ export class FileSink {
     }
   }
 
-  async abort(): Promise<void> {
+  /** Give up: remove the temporary file, or with --resume keep an incomplete one for next time. */
+  async abort(reason?: unknown): Promise<void> {
     this.done = true;
+    const part = this.partPath;
+    const corrupt = reason instanceof XferError && reason.exit === 'integrity';
+    if (part && !corrupt && this.fh && this.written + this.pendingBytes > 0) {
+      try {
+        await this.flush();
+        await this.fh.close();
+        this.fh = undefined;
+        await fsp.rename(this.tmp, part);
+        openTemporaryFiles.delete(this.tmp);
+        this.kept = part;
+        return;
+      } catch {
+        // fall through: remove it
+      }
+    }
     await this.cleanup();
   }
+
+  /** set when abort() kept the bytes for a later resume */
+  kept?: string;
 
   private async cleanup(): Promise<void> {
     try {

@@ -9,13 +9,16 @@ import http from 'node:http';
 import https from 'node:https';
 import { errors, XferError } from '../errors.js';
 import type { FileSink } from '../files/sink.js';
+import { consume } from '../transports/consume.js';
 
 export class DownloadError extends XferError {
   /** XEP-0066 §3 condition to answer the iq with */
-  constructor(message: string, readonly condition: 'item-not-found' | 'not-acceptable') {
-    super('EDOWNLOAD', 'transfer', message);
+  constructor(message: string, readonly condition: 'item-not-found' | 'not-acceptable', stalled = false) {
+    // A server that stops sending is a stall like any other (--stall-timeout, exit 10).
+    super(stalled ? 'ESTALL' : 'EDOWNLOAD', stalled ? 'timeout' : 'transfer', message);
   }
 }
+
 
 export function checkUrl(raw: string): URL {
   let url: URL;
@@ -39,11 +42,13 @@ export async function download(
     const headers: Record<string, string> = {};
     if (opts.offset) headers.range = `bytes=${opts.offset}-`;
     let res: http.IncomingMessage;
+    // Once the idle timer destroys the request, the body fails with a bare 'aborted': remember why.
+    const idle = { fired: false };
     try {
-      res = await get(url, headers, opts.signal, opts.stallTimeoutMs);
+      res = await get(url, headers, opts.signal, opts.stallTimeoutMs, idle);
     } catch (err) {
       if (opts.signal.aborted) throw opts.signal.reason;
-      throw new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found');
+      throw new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found', idle.fired);
     }
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400) {
@@ -59,32 +64,44 @@ export async function download(
       res.destroy();
       throw new DownloadError(`HTTP ${status} from ${url.host}`, 'item-not-found');
     }
+    // Resuming: only a 206 that starts exactly where our bytes end may be appended.
+    const start = status === 206 ? Number(/^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1] ?? NaN) : 0;
+    if (start !== (opts.offset ?? 0)) {
+      res.destroy();
+      throw new DownloadError(`server answered range ${Number.isNaN(start) ? 'none' : start}, expected ${opts.offset ?? 0}`, 'not-acceptable');
+    }
     const len = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(len) && sink.bytes + len > sink.size) {
       res.destroy();
       throw errors.integrity(`server announces ${len} bytes, more than the offered ${sink.size}`);
     }
     try {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        await sink.write(chunk); // throws as soon as the body exceeds the offered size
+      // sink.write throws as soon as the body exceeds the offered size
+      await consume(res, (chunk) => {
+        const wait = sink.write(chunk);
         opts.onProgress(sink.bytes);
-      }
+        return wait;
+      }, () => false);
     } catch (err) {
       res.destroy();
       if (opts.signal.aborted) throw opts.signal.reason;
       if (err instanceof XferError) throw err;
-      throw new DownloadError(`download broke after ${sink.bytes} bytes: ${(err as Error).message}`, 'item-not-found');
+      const why = idle.fired ? `no data for ${opts.stallTimeoutMs / 1000} s` : (err as Error).message;
+      throw new DownloadError(`download broke after ${sink.bytes} bytes: ${why}`, 'item-not-found', idle.fired);
     }
-    if (!sink.complete) throw errors.integrity(`body ended after ${sink.bytes} of ${sink.size} bytes`);
+    if (!sink.complete) throw errors.truncated(`body ended after ${sink.bytes} of ${sink.size} bytes`);
     return;
   }
 }
 
-function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleMs: number): Promise<http.IncomingMessage> {
+function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleMs: number, idle: { fired: boolean }): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).get(url, { headers, signal }, resolve);
     // No bytes for idleMs (headers or body): give up rather than hang.
-    req.setTimeout(idleMs, () => req.destroy(new Error(`no data for ${idleMs / 1000} s`)));
+    req.setTimeout(idleMs, () => {
+      idle.fired = true;
+      req.destroy(new Error(`no data for ${idleMs / 1000} s`));
+    });
     req.on('error', reject);
   });
 }

@@ -2,10 +2,10 @@
 // for XEP-0066: GET and HEAD with Content-Length, single byte ranges (resume), 404 for every other
 // path. Bound only to the address it advertises; closed by the owner when the transfer ends.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import { sendRange } from '../transports/pump.js';
+import type { RateLimiter } from '../transports/rate.js';
 
 export interface ServedFile {
   path: string;
@@ -20,7 +20,7 @@ export class OneFileServer {
   sent = 0;
   requests = 0;
 
-  constructor(private file: ServedFile, private onProgress?: (bytes: number) => void) {
+  constructor(private file: ServedFile, private onProgress?: (bytes: number) => void, private limiter?: RateLimiter) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -89,13 +89,16 @@ export class OneFileServer {
       res.end();
       return;
     }
-    const stream = createReadStream(this.file.path, { start, end, highWaterMark: 256 << 10 });
-    let n = 0;
-    stream.on('data', (c: string | Buffer) => {
-      n += c.length;
-      this.sent += c.length;
-      this.onProgress?.(start + n);
-    });
-    await pipeline(stream, res).catch(() => res.destroy());
+    let last = start;
+    try {
+      await sendRange(this.file.path, start, end + 1, res, (upTo) => {
+        this.sent += upTo - last;
+        last = upTo;
+        this.onProgress?.(upTo);
+      }, new AbortController().signal, this.limiter);
+      res.end();
+    } catch {
+      res.destroy();
+    }
   }
 }

@@ -23,7 +23,8 @@ export const bare = (jid: string) => jid.split('/')[0]!.toLowerCase();
 export function receiverInfo(methods: string[]): DiscoInfo {
   return {
     identities: [{ category: 'client', type: 'pc', name: 'xfer' }],
-    features: [NS.discoInfo, NS.caps, NS.si, NS.siFile, ...methods],
+    // XEP-0300 §3: we verify sha-256 from the offer's <hash/> (so xfer senders may skip md5).
+    features: [NS.discoInfo, NS.caps, NS.si, NS.siFile, NS.hashes, NS.hashSha256, ...methods],
   };
 }
 
@@ -78,6 +79,9 @@ export interface Peer {
 
 export async function resolvePeer(session: Session, target: string, ownInfo: DiscoInfo, timeoutMs = 6000): Promise<Peer> {
   if (target.includes('/')) {
+    // Directed presence: when we go away, the server tells the peer (RFC 6121 §4.6), so a
+    // receiver does not wait for a stall timeout after a sender that died.
+    await session.send(presence(ownInfo, target));
     let info: DiscoInfo;
     try {
       info = await discoInfo(session, target, timeoutMs);

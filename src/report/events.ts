@@ -27,7 +27,7 @@ export type XferEvent =
       peer: string;
       verified?: string;
     }
-  | { event: 'file-failed'; direction: 'sent' | 'received'; sid?: string; name: string; code: string; reason: string }
+  | { event: 'file-failed'; direction: 'sent' | 'received'; sid?: string; name: string; code: string; reason: string; /** bytes kept for --resume */ kept?: number }
   | { event: 'error'; code: string; message: string; exit: number };
 
 export type Emit = (e: XferEvent) => void;

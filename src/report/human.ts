@@ -95,7 +95,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
           bars.get(e.sid)?.terminate();
           bars.delete(e.sid);
         }
-        line(chalk.red(`✗ ${p(e.name)}: ${p(e.reason)}`));
+        line(chalk.red(`✗ ${p(e.name)}: ${p(e.reason)}`) + (e.kept ? chalk.dim(` (kept ${formatBytes(e.kept)} to resume)`) : ''));
         break;
       case 'error':
         line(chalk.red(`xfer: ${p(e.message)}`));

@@ -14,6 +14,14 @@ export async function connectStreamhost(host: string, port: number, hash: string
     existing_socket: undefined,
     set_tcp_nodelay: true,
   } as any);
+  // The socks library resumes the socket on the next turn of the event loop (setImmediate after
+  // 'established'); bytes flowing before our reader is attached would be lost. Let it, then
+  // pause: the socket stays quiet until the transfer reads it.
+  await new Promise((r) => setImmediate(r));
+  socket.pause();
+  // The library drops its own error listener once connected. A reset while nobody reads (say,
+  // waiting for the proxy's activation) must not be an uncaught 'error'; readers still see it.
+  socket.on('error', () => {});
   if (signal?.aborted) {
     socket.destroy();
     throw signal.reason;

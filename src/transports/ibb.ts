@@ -11,6 +11,7 @@ import { buildClose, buildData, buildOpen, decodeStrict, nextSeq, parseData, par
 import { NS } from '../protocol/ns.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { replyError } from '../xmpp/session.js';
+import { RateLimiter } from './rate.js';
 import type { Incoming, IncomingRegistry, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 
 const log = debuglog('xfer:ibb');
@@ -39,16 +40,35 @@ export const ibbSender: SenderTransport = {
     }
     const fh = await open(ctx.path, 'r');
     let failure: unknown;
+    // Every wait below also ends the moment something fails (a data error, the receiver's close,
+    // an abort): acks still owed by a receiver that went away must not be waited out.
+    let stop!: (err: unknown) => void;
+    const stopped = new Promise<never>((_, rej) => (stop = rej));
+    stopped.catch(() => {});
+    const fail = (err: unknown) => {
+      failure ??= err;
+      stop(failure);
+    };
+    const onAbort = () => fail(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // The receiver cancels by closing the bytestream (XEP-0047 §2.3): stop sending at once.
+    const offClose = session.handleIq('set', NS.ibb, 'close', ({ from, child }) => {
+      if (child.attrs.sid !== sid || from.toLowerCase() !== peer.toLowerCase()) throw replyError('cancel', 'item-not-found');
+      fail(errors.transfer('the receiver closed the stream (cancelled)'));
+      return undefined;
+    });
     const inflight = new Set<Promise<void>>();
     let pos = ctx.offset;
     let acked = ctx.offset;
     let seq = 0;
+    const limiter = ctx.options.limitRate ? new RateLimiter(ctx.options.limitRate) : undefined;
     try {
       while (pos < ctx.size && !failure) {
         if (signal.aborted) throw signal.reason;
-        while (inflight.size >= ctx.options.ibbWindow && !failure) await Promise.race(inflight);
+        while (inflight.size >= ctx.options.ibbWindow && !failure) await Promise.race([...inflight, stopped]);
         if (failure) break;
         const want = Math.min(block, ctx.size - pos);
+        await limiter?.take(want, signal);
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await fh.read(buf, 0, want, pos);
         if (bytesRead !== want) throw errors.file(`${ctx.path} changed while sending (short read at ${pos})`);
@@ -58,25 +78,27 @@ export const ibbSender: SenderTransport = {
             acked += want;
             ctx.onProgress(acked);
           },
-          (err) => {
-            failure ??= err;
-          },
+          (err) => fail(err),
         );
         const tracked = p.finally(() => inflight.delete(tracked));
         inflight.add(tracked);
         seq = nextSeq(seq);
       }
-      await Promise.all(inflight);
+      await Promise.race([Promise.all(inflight), stopped]);
       if (failure) throw failure;
-      if (signal.aborted) throw signal.reason;
-      await session.iq(peer, 'set', buildClose(sid), ackTimeout).catch((err) => {
-        throw asTransferError('IBB close', err);
-      });
+      await Promise.race([
+        session.iq(peer, 'set', buildClose(sid), ackTimeout).catch((err) => {
+          throw asTransferError('IBB close', err);
+        }),
+        stopped,
+      ]);
     } catch (err) {
       // Spec: after an error on a data packet the sender MUST close the bytestream.
       void session.iq(peer, 'set', buildClose(sid), 5000).catch(() => {});
       throw asTransferError('IBB', err);
     } finally {
+      signal.removeEventListener('abort', onAbort);
+      offClose();
       await fh.close();
     }
   },
@@ -124,7 +146,16 @@ export const ibbReceiver: ReceiverTransport = {
       if (o.blockSize > options.ibbMaxBlockSize) throw replyError('modify', 'resource-constraint');
       const st: IbbState = { inc, blockSize: o.blockSize, expectSeq: 0, closed: false, chain: Promise.resolve() };
       streams.set(o.sid, st);
-      inc.signal.addEventListener('abort', () => end(st), { once: true });
+      inc.signal.addEventListener(
+        'abort',
+        () => {
+          if (st.closed) return;
+          end(st);
+          // Cancelled here (stall, Ctrl-C, shutdown): tell the sender to stop.
+          void session.iq(from, 'set', buildClose(o.sid), 5000).catch(() => {});
+        },
+        { once: true },
+      );
       return undefined;
     });
     const offData = session.handleIq('set', NS.ibb, 'data', async ({ from, child }) => {
@@ -165,8 +196,12 @@ export const ibbReceiver: ReceiverTransport = {
         st.closed = true;
         streams.delete(sid);
         st.inc.complete();
+        // Answer the close only once the file is verified and placed: the sender's exit code then
+        // says whether the file really arrived.
+        const failed = await st.inc.settled;
+        if (failed) throw replyError('cancel', 'not-acceptable', failed.message);
       } else {
-        end(st, errors.integrity(`sender closed the stream after ${st.inc.sink.bytes} of ${st.inc.sink.size} bytes`));
+        end(st, errors.truncated(`sender closed the stream after ${st.inc.sink.bytes} of ${st.inc.sink.size} bytes`));
       }
       return undefined;
     });

@@ -2,10 +2,10 @@
 //
 // Sender: serve the file from a temporary HTTP server (src/http/file-server.ts) on the same
 // addresses SOCKS5 direct would use, send the URL, and wait for the receiver's iq result, which
-// by the spec comes only after the download finished. Receiver: download with undici into the
+// by the spec comes only after the download finished. Receiver: download (src/http/download.ts) into the
 // sink, and answer only after the command verified the hash and placed the file.
 import { debuglog } from 'node:util';
-import { errors } from '../errors.js';
+import { errors, XferError } from '../errors.js';
 import { OneFileServer } from '../http/file-server.js';
 import { DownloadError, download } from '../http/download.js';
 import { NS } from '../protocol/ns.js';
@@ -15,6 +15,7 @@ import { replyError } from '../xmpp/session.js';
 import { directCandidates } from './s5b.js';
 import type { IncomingRegistry, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 import path from 'node:path';
+import { RateLimiter } from './rate.js';
 
 const log = debuglog('xfer:oob');
 
@@ -23,7 +24,8 @@ export const oobSender: SenderTransport = {
   ns: NS.iqOob,
   async send(ctx: SendContext): Promise<void> {
     const { session, peer, sid } = ctx;
-    const server = new OneFileServer({ path: ctx.path, name: path.basename(ctx.path), size: ctx.size }, (b) => ctx.onProgress(b));
+    const limiter = ctx.options.limitRate ? new RateLimiter(ctx.options.limitRate) : undefined;
+    const server = new OneFileServer({ path: ctx.path, name: path.basename(ctx.path), size: ctx.size }, (b) => ctx.onProgress(b), limiter);
     try {
       const bind = session.localAddress.replace(/^::ffff:/, '');
       const port = await server.listen(bind, ctx.options.httpPort);
@@ -62,12 +64,12 @@ export const oobReceiver: ReceiverTransport = {
       const inc = o?.sid ? registry.lookup(o.sid, from, 'oob') : undefined;
       if (!o || !inc) throw replyError('cancel', 'not-acceptable', 'no such transfer');
       try {
-        await download(o.url, inc.sink, { signal: inc.signal, stallTimeoutMs: options.stallTimeoutMs, onProgress: (b) => inc.onProgress(b) });
+        await download(o.url, inc.sink, { signal: inc.signal, stallTimeoutMs: options.stallTimeoutMs, onProgress: (b) => inc.onProgress(b), offset: inc.sink.bytes });
         inc.complete();
       } catch (err) {
         inc.fail(err as Error);
         await inc.settled;
-        throw replyError('cancel', err instanceof DownloadError ? err.condition : 'not-acceptable', (err as Error).message);
+        throw replyError('cancel', downloadCondition(err), (err as Error).message);
       }
       const failed = await inc.settled;
       if (failed) throw replyError('cancel', 'not-acceptable', failed.message);
@@ -75,3 +77,12 @@ export const oobReceiver: ReceiverTransport = {
     });
   },
 };
+
+// XEP-0066 §3: a download that was tried and did not succeed is item-not-found; not-acceptable is
+// for what the receiver refuses. A stall can be noticed by the HTTP idle timer (DownloadError) or,
+// at the same moment, by the command's own stall watchdog (ESTALL): both are the same failure.
+function downloadCondition(err: unknown): 'item-not-found' | 'not-acceptable' {
+  if (err instanceof DownloadError) return err.condition;
+  if (err instanceof XferError && err.code === 'ESTALL') return 'item-not-found';
+  return 'not-acceptable';
+}

@@ -5,9 +5,6 @@
 // proxy first if it was one). Target: race all candidates — direct ones at once, proxies after a
 // short stagger — take the first handshake that completes, close the rest, answer streamhost-used.
 import net from 'node:net';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { debuglog } from 'node:util';
 import { errors, XferError } from '../errors.js';
 import { NS } from '../protocol/ns.js';
@@ -17,6 +14,9 @@ import { proxyStreamhosts } from '../negotiation/proxies.js';
 import { connectStreamhost } from '../socks5/client.js';
 import { StreamhostServer } from '../socks5/server.js';
 import { parseHostPort, replyError, type Session } from '../xmpp/session.js';
+import { RateLimiter } from './rate.js';
+import { sendRange } from './pump.js';
+import { consume } from './consume.js';
 import type { IncomingRegistry, ReceiverOptions, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 
 const log = debuglog('xfer:s5b');
@@ -67,7 +67,7 @@ export const s5bSender: SenderTransport = {
       direct?.catch(() => {});
       let used: string | undefined;
       try {
-        const res = await session.iq(peer, 'set', buildStreamhosts(sid, hosts), 60000);
+        const res = await abortable(session.iq(peer, 'set', buildStreamhosts(sid, hosts), 60000), ac.signal);
         used = parseUsed(res.getChild('query', NS.bytestreams));
       } catch (err) {
         if (err instanceof StanzaError) throw errors.transfer(`SOCKS5: peer could not connect to any streamhost (${err.condition})`);
@@ -100,17 +100,17 @@ export const s5bSender: SenderTransport = {
 
 async function streamFile(socket: net.Socket, ctx: SendContext): Promise<void> {
   let sent = ctx.offset;
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      sent += chunk.length;
-      ctx.onProgress(sent);
-      cb(null, chunk);
-    },
-  });
+  // The target ends the stream cleanly once it verified the file and resets it when it did not
+  // (see readInto): the only acknowledgement a bytestream has.
+  let socketError: Error | undefined;
+  socket.on('error', (err) => (socketError ??= err));
+  const closed = new Promise<void>((resolve, reject) =>
+    socket.once('close', (hadError) => (hadError ? reject(errors.transfer(`SOCKS5: the receiver rejected the file (${socketError?.message ?? 'connection reset'})`)) : resolve())),
+  );
   try {
     if (ctx.size > ctx.offset) {
-      await pipeline(createReadStream(ctx.path, { start: ctx.offset, end: ctx.size - 1, highWaterMark: 256 << 10 }), count, socket, { end: false, signal: ctx.signal });
+      const limiter = ctx.options.limitRate ? new RateLimiter(ctx.options.limitRate) : undefined;
+      await sendRange(ctx.path, ctx.offset, ctx.size, socket, (upTo) => ctx.onProgress((sent = upTo)), ctx.signal, limiter);
     }
     // The target closes once it has all `size` bytes; waiting for that tells us they arrived.
     socket.end();
@@ -120,6 +120,17 @@ async function streamFile(socket: net.Socket, ctx: SendContext): Promise<void> {
     if (err instanceof XferError) throw err;
     throw errors.transfer(`SOCKS5 stream broke after ${sent} bytes: ${(err as Error).message}`, err);
   }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let off = () => {};
+  const aborted = new Promise<never>((_, rej) => {
+    const f = () => rej(signal.reason);
+    signal.addEventListener('abort', f, { once: true });
+    off = () => signal.removeEventListener('abort', f);
+  });
+  return Promise.race([p, aborted]).finally(off);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
@@ -193,20 +204,23 @@ export const s5bReceiver: ReceiverTransport = {
 async function readInto(socket: net.Socket, inc: import('./types.js').Incoming): Promise<void> {
   const abort = () => socket.destroy();
   inc.signal.addEventListener('abort', abort, { once: true });
+  // The sender half-closes after the last byte; without this Node would answer that FIN at once,
+  // before the verdict below. (A proxy in between may still close both sides on its own.)
+  socket.allowHalfOpen = true;
   try {
-    if (inc.sink.complete) {
+    const finish = async () => {
       inc.complete();
-      return;
-    }
-    for await (const chunk of socket as AsyncIterable<Buffer>) {
-      await inc.sink.write(chunk);
+      // FIN after the file is verified and placed, RST when it was not: the sender learns the outcome.
+      if (await inc.settled) socket.resetAndDestroy();
+    };
+    if (inc.sink.complete) return await finish();
+    await consume(socket, (chunk) => {
+      const wait = inc.sink.write(chunk);
       inc.onProgress(inc.sink.bytes);
-      if (inc.sink.complete) {
-        inc.complete();
-        return;
-      }
-    }
-    inc.fail(errors.integrity(`stream closed after ${inc.sink.bytes} of ${inc.sink.size} bytes`));
+      return wait;
+    }, () => inc.sink.complete);
+    if (inc.sink.complete) return await finish();
+    inc.fail(errors.truncated(`stream closed after ${inc.sink.bytes} of ${inc.sink.size} bytes`));
   } catch (err) {
     inc.fail(err as Error);
   } finally {

@@ -25,6 +25,8 @@ export interface TransportOptions {
   /** SOCKS5: proxies to offer first; discover more on our server unless proxyDiscovery is off */
   proxies: string[];
   proxyDiscovery: boolean;
+  /** --limit-rate: average bytes per second, any method (undefined = as fast as possible) */
+  limitRate?: number;
 }
 
 export interface SendContext {
