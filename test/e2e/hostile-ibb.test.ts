@@ -63,6 +63,10 @@ describe('hostile IBB sender', () => {
     ['invalid base64', (s, to, sid) => conditionOf(s.iq(to, 'set', xml('data', { xmlns: 'http://jabber.org/protocol/ibb', sid, seq: 0 }, 'not*base64'))), 'bad-request'],
     ["'=' inside base64", (s, to, sid) => conditionOf(s.iq(to, 'set', xml('data', { xmlns: 'http://jabber.org/protocol/ibb', sid, seq: 0 }, 'aG=sbG8h'))), 'bad-request'],
     ['a skipped seq', (s, to, sid, d) => conditionOf(s.iq(to, 'set', buildData(sid, 1, d))), 'unexpected-request'],
+    ['a repeated seq', async (s, to, sid, d) => {
+      await s.iq(to, 'set', buildData(sid, 0, d.subarray(0, 3)));
+      return conditionOf(s.iq(to, 'set', buildData(sid, 0, d.subarray(3))));
+    }, 'unexpected-request'],
     ['a block over the negotiated size', (s, to, sid) => conditionOf(s.iq(to, 'set', buildData(sid, 0, Buffer.alloc(5000)))), 'bad-request'],
     ['close before size bytes', async (s, to, sid, d) => {
       await s.iq(to, 'set', buildData(sid, 0, d.subarray(0, 3)));
@@ -107,7 +111,8 @@ describe('hostile IBB sender', () => {
     await offer(mallory, to, o);
     await mallory.iq(to, 'set', buildOpen(o.sid, 4096));
     await mallory.iq(to, 'set', buildData(o.sid, 0, data));
-    await mallory.iq(to, 'set', buildClose(o.sid));
+    // The close is answered only after verification, so the sender learns that the file was refused.
+    assert.equal(await conditionOf(mallory.iq(to, 'set', buildClose(o.sid))), 'not-acceptable');
     const r = await rx.done;
     assert.equal(r.code, 9, r.stderr);
     assert.deepEqual(readdirSync(out), []);
@@ -126,11 +131,30 @@ describe('hostile IBB sender', () => {
   });
 
   it('offers with a bad size or no sid are refused as bad-request', async () => {
-    const { rx, to } = await start();
-    const bad = offerFor(Buffer.from('x'), { size: -1 as number });
-    assert.equal(await conditionOf(offer(mallory, to, bad)), 'bad-request');
+    const { rx, to, out } = await start();
+    for (const over of [{ size: -1 }, { size: '12abc' }, { size: '' }, { size: '1e3' }, { sid: undefined }, { sid: '' }]) {
+      const bad = offerFor(Buffer.from('x'), over as any);
+      assert.equal(await conditionOf(offer(mallory, to, bad)), 'bad-request', JSON.stringify(over));
+    }
     rx.child.kill('SIGINT');
     const r = await rx.done;
     assert.equal(r.code, 130);
+    assert.deepEqual(readdirSync(out), []);
+  });
+
+  it('a second offer with a sid already in use is refused; the first transfer is unaffected', async () => {
+    const { rx, out, to } = await start();
+    const data = Buffer.from('0123456789');
+    const o = offerFor(data);
+    await offer(mallory, to, o);
+    assert.equal(await conditionOf(offer(mallory, to, offerFor(Buffer.from('other'), { sid: o.sid, name: 'other.bin' }))), 'forbidden');
+    await mallory.iq(to, 'set', buildOpen(o.sid, 4096));
+    assert.equal(await conditionOf(mallory.iq(to, 'set', buildData('no-such-sid', 0, data))), 'item-not-found', 'data for an unknown sid');
+    await mallory.iq(to, 'set', buildData(o.sid, 0, data));
+    await mallory.iq(to, 'set', buildClose(o.sid));
+    const r = await rx.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(out), ['raw.bin']);
+    assert.equal(await sha256File(path.join(out, 'raw.bin')), createHash('sha256').update(data).digest('hex'));
   });
 });

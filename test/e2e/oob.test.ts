@@ -80,6 +80,7 @@ describe('OOB hostile sender', () => {
       } else if (req.url === '/short') res.writeHead(200, { 'content-length': '5' }).end('01234');
       else if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.2:${port}/ok` }).end();
       else if (req.url === '/500') res.writeHead(500).end();
+      else if (req.url === '/stall') res.writeHead(200, { 'content-length': '10' }).write('01234'); // and nothing more
       else res.writeHead(200, { 'content-length': '10' }).end('0123456789');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -87,6 +88,7 @@ describe('OOB hostile sender', () => {
   });
   after(async () => {
     await mallory.close();
+    server.closeAllConnections();
     server.close();
   });
 
@@ -103,7 +105,8 @@ describe('OOB hostile sender', () => {
     assert.equal(r.events.find((e) => e.event === 'done').verified, 'none');
   });
 
-  const cases: Array<[string, () => string, string]> = [
+  // [label, URL, iq error condition, exit code of the receiver]
+  const cases: Array<[string, () => string, string, number?]> = [
     ['a file: URL', () => 'file:///etc/passwd', 'not-acceptable'],
     ['an ftp: URL', () => 'ftp://127.0.0.1/x', 'not-acceptable'],
     ['a body longer than offered (Content-Length)', () => `http://127.0.0.1:${port}/long`, 'not-acceptable'],
@@ -111,11 +114,12 @@ describe('OOB hostile sender', () => {
     ['a body shorter than offered', () => `http://127.0.0.1:${port}/short`, 'not-acceptable'],
     ['a redirect to another host', () => `http://127.0.0.1:${port}/redirect`, 'not-acceptable'],
     ['HTTP 500', () => `http://127.0.0.1:${port}/500`, 'item-not-found'],
+    ['a body that stalls (--stall-timeout 2)', () => `http://127.0.0.1:${port}/stall`, 'item-not-found', 10],
   ];
-  for (const [label, url, condition] of cases) {
+  for (const [label, url, condition, exit] of cases) {
     it(`${label}: refused with ${condition}, exit non-zero, nothing kept`, async () => {
       const out = tempDir();
-      const rx = await receiver(B, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20', '--retry-grace', '0']);
+      const rx = await receiver(B, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', '20', '--retry-grace', '0', '--stall-timeout', '2']);
       const to = rx.events.find((e) => e.event === 'listening').jid;
       const o = offerFor(Buffer.from('0123456789'), { methods: [NS.iqOob] });
       assert.equal((await offer(mallory, to, o))?.method, NS.iqOob);
@@ -126,7 +130,8 @@ describe('OOB hostile sender', () => {
       assert.ok(err instanceof StanzaError, `expected an error reply, got ${err}`);
       assert.equal(err.condition, condition);
       const r = await rx.done;
-      assert.notEqual(r.code, 0);
+      if (exit !== undefined) assert.equal(r.code, exit, JSON.stringify(r.events.filter((e) => e.event !== 'progress')));
+      else assert.notEqual(r.code, 0);
       assert.deepEqual(readdirSync(out), []);
     });
   }

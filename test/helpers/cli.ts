@@ -1,7 +1,7 @@
 // Run the real CLI as a child process, the way a user or a CI script would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,14 +18,31 @@ export interface Proc {
   child: ChildProcess;
   events: any[];
   /** resolves with the first event of this type (or rejects when the process exits first) */
-  waitFor(event: string, timeoutMs?: number): Promise<any>;
+  waitFor(event: string, timeoutMs?: number, pred?: (e: any) => boolean): Promise<any>;
   done: Promise<Run>;
+  /** stdout + stderr so far */
+  output(): string;
 }
 
-export function xfer(user: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; noCa?: boolean; server?: string; fx?: Server } = {}): Proc {
+export interface XferOpts {
+  env?: Record<string, string>;
+  cwd?: string;
+  noCa?: boolean;
+  server?: string;
+  fx?: Server;
+  /** run under `ulimit -f` (KiB): writes beyond it fail with EFBIG, like a full disk */
+  fileSizeLimitKiB?: number;
+  /** human output (what a person at a terminal sees) instead of --json; no events are parsed */
+  human?: boolean;
+}
+
+export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
   const fx = opts.fx ?? PROSODY;
   const conn = ['--jid', jidOf(user, fx), '--server', opts.server ?? fx.server, ...(opts.noCa ? [] : ['--ca', fx.caFile])];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/xfer'), ...args, '--json', ...conn], {
+  const argv = [path.join(ROOT, 'bin/xfer'), ...args, ...(opts.human ? [] : ['--json']), ...conn];
+  const [cmd, cmdArgs] =
+    opts.fileSizeLimitKiB === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(cmd, cmdArgs, {
     env: { ...process.env, XFER_PASSWORD: passwordOf(user), NO_COLOR: '1', ...opts.env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,7 +51,7 @@ export function xfer(user: string, args: string[], opts: { env?: Record<string, 
   let stdout = '';
   let stderr = '';
   let buf = '';
-  const waiters: Array<{ event: string; resolve: (e: any) => void }> = [];
+  const waiters: Array<{ event: string; pred?: (e: any) => boolean; resolve: (e: any) => void }> = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     buf += d;
@@ -42,10 +59,10 @@ export function xfer(user: string, args: string[], opts: { env?: Record<string, 
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (!line.trim()) continue;
+      if (!line.trim() || opts.human) continue;
       const e = JSON.parse(line);
       events.push(e);
-      for (const w of waiters.filter((w) => w.event === e.event)) {
+      for (const w of waiters.filter((w) => w.event === e.event && (!w.pred || w.pred(e)))) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(e);
       }
@@ -57,13 +74,14 @@ export function xfer(user: string, args: string[], opts: { env?: Record<string, 
     child,
     events,
     done,
-    waitFor(event, timeoutMs = 20000) {
-      const seen = events.find((e) => e.event === event);
+    output: () => stdout + stderr,
+    waitFor(event, timeoutMs = 20000, pred) {
+      const seen = events.find((e) => e.event === event && (!pred || pred(e)));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`timeout waiting for ${event}; stderr: ${stderr}`)), timeoutMs);
-        waiters.push({ event, resolve: (e) => (clearTimeout(t), resolve(e)) });
-        done.then((r) => reject(new Error(`xfer exited (${r.code}) before ${event}; stderr: ${r.stderr}`)));
+        waiters.push({ event, pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+        done.then((r) => reject(new Error(`xfer exited (${r.code}) before ${event}; stderr: ${r.stderr}; last events: ${JSON.stringify(r.events.filter((e) => e.event !== 'progress').slice(-3))}`)));
       });
     },
   };
@@ -92,8 +110,13 @@ export function sha256File(p: string): Promise<string> {
 }
 
 /** Start a receiver and wait until it is listening. */
-export async function receiver(user: string, args: string[], fx?: Server): Promise<Proc> {
-  const p = xfer(user, ['receive', ...args], { fx });
+export async function receiver(user: string, args: string[], fx?: Server, opts: XferOpts = {}): Promise<Proc> {
+  const p = xfer(user, ['receive', ...args], { fx, ...opts });
   await p.waitFor('listening');
   return p;
+}
+
+/** Files in a directory, hidden ones included (temporary and kept parts start with a dot). */
+export function listDir(dir: string): string[] {
+  return readdirSync(dir).sort();
 }

@@ -35,3 +35,22 @@ export const CA = PROSODY.ca;
 
 export const jidOf = (user: string, fx: Server = PROSODY) => `${user}@${fx.domain}`;
 export const passwordOf = (user: string) => `${user}-secret`;
+
+/**
+ * A Prosody of our own for tests that stop or restart the server (faults): same fixture, other
+ * ports and run directory, so the shared instance other test files use is never disturbed.
+ */
+export function privateProsody(portBase: number, runName: string) {
+  const env = { ...process.env, XFER_PROSODY_PORT_BASE: String(portBase), XFER_PROSODY_RUN: path.join(ROOT, '.run', runName) };
+  const script = path.join(ROOT, 'fixtures/prosody/server.sh');
+  const call = (cmd: string) => execFileSync(script, [cmd], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    start(): Server {
+      call('start');
+      const vars = Object.fromEntries(call('env').trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+      return server('prosody', vars);
+    },
+    restart: () => void call('restart'),
+    stop: () => void call('stop'),
+  };
+}

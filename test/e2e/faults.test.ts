@@ -1,0 +1,184 @@
+// Faults (issue #6, item 6): either side killed or interrupted mid-transfer, the XMPP server
+// restarted, a proxy that is down, a full disk. Every case must end quickly with a clear error, a
+// non-zero exit code and no temporary file left behind. Transfers are slowed with --limit-rate so
+// that "mid-transfer" is a moment the test can hit; the stall timeout is left long (60 s) so that
+// a quick end proves the failure was detected, not waited out.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import xml from '@xmpp/xml';
+import { listDir, randomFile, receiver, sha256File, tempDir, xfer, type Proc } from '../helpers/cli.js';
+import { jidOf, privateProsody, type Server } from '../helpers/fixture.js';
+import { rawPeer } from '../helpers/raw-peer.js';
+import { NS } from '../../src/protocol/ns.js';
+import type { Session } from '../../src/xmpp/session.js';
+
+const A = 'hal';
+const B = 'ida';
+const METHODS = ['s5b', 'ibb', 'oob'] as const;
+const src = tempDir();
+const big = randomFile(src, 'fault-16m.bin', 16 << 20);
+
+/** A receiver and a slowed-down sender, started; resolves once `bytes` arrived. */
+async function midTransfer(method: string, opts: { fx?: Server; rxArgs?: string[]; txUser?: string; rxUser?: string; bytes?: number } = {}) {
+  const out = tempDir();
+  const [txUser, rxUser] = [opts.txUser ?? A, opts.rxUser ?? B];
+  const rx = await receiver(rxUser, ['-o', out, '--from', jidOf(txUser, opts.fx), '--once', '--retry-grace', '0', '--timeout', '120', ...(opts.rxArgs ?? [])], opts.fx);
+  const tx = xfer(txUser, ['send', big, jidOf(rxUser, opts.fx), '--methods', method, '--no-proxy', '--limit-rate', '2M'], { fx: opts.fx });
+  await rx.waitFor('progress', 30000, (e) => e.bytes >= (opts.bytes ?? 1 << 20));
+  return { rx, tx, out };
+}
+
+async function timed(p: Proc) {
+  const t0 = Date.now();
+  const r = await p.done;
+  return { ...r, ms: Date.now() - t0 };
+}
+
+const errorOf = (r: { events: any[] }) => r.events.find((e) => e.event === 'error');
+
+describe('one side goes away mid-transfer', () => {
+  for (const method of METHODS) {
+    it(`${method}: receiver killed -> the sender stops within seconds, exit non-zero, says why`, async () => {
+      const { rx, tx } = await midTransfer(method);
+      rx.child.kill('SIGKILL');
+      const r = await timed(tx);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.ms < 15000, `sender took ${r.ms} ms`);
+      assert.ok(errorOf(r)?.message, r.stderr);
+    });
+
+    it(`${method}: sender killed -> the receiver fails the file, removes its temporary file`, async () => {
+      const { rx, tx, out } = await midTransfer(method);
+      tx.child.kill('SIGKILL');
+      const r = await timed(rx);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.ms < 15000, `receiver took ${r.ms} ms`);
+      assert.ok(r.events.some((e) => e.event === 'file-failed'));
+      assert.deepEqual(listDir(out), []);
+    });
+
+    it(`${method}: Ctrl-C on the sender cancels at the receiver too`, async () => {
+      const { rx, tx, out } = await midTransfer(method);
+      tx.child.kill('SIGINT');
+      const [t, r] = await Promise.all([timed(tx), timed(rx)]);
+      assert.equal(t.code, 130, t.stderr);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.ms < 15000, `receiver took ${r.ms} ms`);
+      assert.deepEqual(listDir(out), []);
+    });
+
+    it(`${method}: Ctrl-C on the receiver cancels at the sender too`, async () => {
+      const { rx, tx, out } = await midTransfer(method);
+      rx.child.kill('SIGINT');
+      const [t, r] = await Promise.all([timed(tx), timed(rx)]);
+      assert.equal(r.code, 130, r.stderr);
+      assert.notEqual(t.code, 0);
+      assert.ok(t.ms < 15000, `sender took ${t.ms} ms`);
+      assert.deepEqual(listDir(out), []);
+    });
+  }
+});
+
+describe('disk full', () => {
+  for (const method of METHODS) {
+    it(`${method}: a write that fails (file size limit) -> exit 11, nothing left, the sender fails too`, async () => {
+      const out = tempDir();
+      const f = randomFile(src, `disk-full-${method}.bin`, 4 << 20);
+      const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--retry-grace', '0', '--timeout', '60'], undefined, { fileSizeLimitKiB: 1024 });
+      const [t, r] = await Promise.all([xfer(A, ['send', f, jidOf(B), '--methods', method, '--no-proxy']).done, rx.done]);
+      assert.equal(r.code, 11, JSON.stringify(r.events) + JSON.stringify(t.events));
+      assert.equal(errorOf(r)?.code, 'EFILE');
+      assert.notEqual(t.code, 0);
+      assert.deepEqual(listDir(out), []);
+    });
+  }
+
+  it('an offer larger than the free space is declined before anything is written', async () => {
+    const out = tempDir();
+    const rx = await receiver(B, ['-o', out, '--from', jidOf('jon'), '--once', '--timeout', '30']);
+    const jon = await rawPeer('jon');
+    try {
+      const { offer, offerFor } = await import('../helpers/raw-peer.js');
+      const o = offerFor(Buffer.from('x'), { size: 999_999_999_999_999 });
+      await assert.rejects(offer(jon, rx.events[0].jid, o), (e: any) => e.condition === 'forbidden');
+      const declined = await rx.waitFor('declined');
+      assert.match(declined.reason, /disk space/);
+      assert.deepEqual(listDir(out), []);
+    } finally {
+      rx.child.kill('SIGINT');
+      await rx.done;
+      await jon.close();
+    }
+  });
+});
+
+describe('a SOCKS5 proxy that is down', () => {
+  let fake: Session;
+  let deadPort: number;
+  before(async () => {
+    const net = await import('node:net');
+    deadPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as import('node:net').AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    // A "proxy" that answers disco and its address query with a port nobody listens on.
+    fake = await rawPeer('jon');
+    fake.handleIq('get', NS.bytestreams, 'query', () =>
+      xml('query', { xmlns: NS.bytestreams }, xml('streamhost', { jid: fake.jid, host: '127.0.0.1', port: String(deadPort) })),
+    );
+  });
+  after(() => fake.close());
+
+  it('the only streamhost is a dead proxy: a fresh offer falls back to the next method', async () => {
+    const out = tempDir();
+    const f = randomFile(src, 'proxy-down.bin', 1 << 20);
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '60']);
+    const t = await timed(xfer(A, ['send', f, jidOf(B), '--methods', 's5b,ibb', '--no-direct', '--proxy', fake.jid]));
+    const r = await rx.done;
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(t.events.some((e) => e.event === 'method-failed' && e.method === 's5b'));
+    assert.equal(r.events.find((e) => e.event === 'done').method, 'ibb');
+    assert.equal(await sha256File(path.join(out, 'proxy-down.bin')), await sha256File(f));
+    assert.ok(t.ms < 10000, `took ${t.ms} ms`);
+  });
+
+  it('a dead proxy next to a live one: the live one wins the race, no fallback needed', async () => {
+    const out = tempDir();
+    const f = randomFile(src, 'proxy-race.bin', 1 << 20);
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '60']);
+    const t = await xfer(A, ['send', f, jidOf(B), '--methods', 's5b', '--no-direct', '--proxy', fake.jid, 'proxy.localhost']).done;
+    const r = await rx.done;
+    assert.equal(t.code, 0, JSON.stringify(t.events));
+    assert.equal(r.code, 0, JSON.stringify(r.events));
+    assert.ok(!t.events.some((e) => e.event === 'method-failed'));
+    assert.equal(await sha256File(path.join(out, 'proxy-race.bin')), await sha256File(f));
+  });
+});
+
+describe('the XMPP server restarts mid-transfer', () => {
+  const own = privateProsody(27220, 'prosody-faults');
+  let fx: Server;
+  before(() => {
+    fx = own.start();
+  });
+  after(() => own.stop());
+
+  for (const method of METHODS) {
+    it(`${method}: both sides fail cleanly, nothing left`, async () => {
+      const { rx, tx, out } = await midTransfer(method, { fx, txUser: 'alice', rxUser: 'bob' });
+      own.restart();
+      const [t, r] = await Promise.all([timed(tx), timed(rx)]);
+      // Which side notices first (its own connection, or the peer's unavailable presence that the
+      // server sends while shutting down) is a race; either way both end, say why, keep nothing.
+      assert.notEqual(t.code, 0);
+      assert.notEqual(r.code, 0);
+      assert.ok(t.ms < 20000 && r.ms < 20000, `sender ${t.ms} ms, receiver ${r.ms} ms`);
+      assert.ok(errorOf(t)?.message && errorOf(r)?.message, t.stderr + r.stderr);
+      assert.deepEqual(listDir(out), []);
+    });
+  }
+});
