@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick] [--sizes 1K,64M,512M] [--runs 5] [--out DIR] [--render: redo md/svg from results.json]
+# npm run bench [-- --quick] [--only s5b-direct,oob: those methods vs paired ceilings, printed only] [--sizes 1K,64M,512M] [--runs 5] [--out DIR] [--render: redo md/svg from results.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules/@xmpp/client-core ] || npm ci --no-audit --no-fund

@@ -30,6 +30,9 @@ const env = Object.fromEntries(
 const DOMAIN = env.XFER_TEST_DOMAIN!;
 const conn = (u: string) => ['--jid', `${u}@${DOMAIN}`, '--server', env.XFER_TEST_SERVER!, '--ca', env.XFER_TEST_CA!, '--json'];
 const [TX, RX] = opt('--users', 'alice,bob').split(',') as [string, string];
+// --only s5b-direct,oob: just these methods against their paired ceilings, printed (for tuning
+// work); nothing is written under bench/.
+const ONLY = flag('--only') ? opt('--only', '').split(',') : undefined;
 
 const METHODS: Record<string, string[]> = {
   ibb: ['--methods', 'ibb'],
@@ -260,7 +263,7 @@ async function main() {
   try {
     for (const size of SIZES) {
       const file = makeFile(dir, size);
-      if (size >= 1 << 20) {
+      if (size >= 1 << 20 && !ONLY) {
         const three = async (f: () => Promise<number>) => median([await f(), await f(), await f()]);
         ceilings[size] = {
           tcp: await three(() => socatCeiling(file, size, 'file', dir)),
@@ -271,7 +274,7 @@ async function main() {
           proxy: await three(() => proxyCeiling(file, size)),
         };
       }
-      for (const method of Object.keys(METHODS)) {
+      for (const method of Object.keys(METHODS).filter((m) => !ONLY || ONLY.includes(m))) {
         const runs = [];
         // This machine's speed drifts by ±30 % over minutes, so each run is paired with its own
         // ceiling measured just before it; the ratio reported is the median of the pairs.
@@ -295,9 +298,11 @@ async function main() {
           pairedRatio: ratios.length ? median(ratios) : null,
         };
         rows.push(row);
-        process.stderr.write(`${human(size)} ${method}: ${fmt(row.mibs)} MiB/s, wall ${fmt(row.wall, 2)} s, RSS tx ${fmt(row.txRssMiB, 0)} / rx ${fmt(row.rxRssMiB, 0)} MiB\n`);
+        const vs = ratios.length ? `, ${ratios.map((x) => `${Math.round(x * 100)} %`).join(' ')} of paired ceiling` : '';
+        process.stderr.write(`${human(size)} ${method}: ${fmt(row.mibs)} MiB/s, wall ${fmt(row.wall, 2)} s, RSS tx ${fmt(row.txRssMiB, 0)} / rx ${fmt(row.rxRssMiB, 0)} MiB${vs}\n`);
       }
     }
+    if (ONLY) return;
     // slixmpp's IBB (its default 4 KiB blocks, one in flight) into an xfer receiver, same Prosody.
     const slixSize = QUICK ? 1 << 20 : 8 << 20;
     const slixFile = makeFile(dir, slixSize);
