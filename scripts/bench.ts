@@ -78,7 +78,17 @@ function run(user: string, argv: string[]): { p: Proc; done: Promise<Proc>; stop
   return { p, done, stop: () => void execFile('pkill', ['-INT', '-P', String(child.pid)], () => {}) };
 }
 
+/**
+ * Every timed run starts with the page cache written back: without it the kernel writes the
+ * previous run's 512 MiB (and discards the deleted file's blocks) during the next one, on the
+ * same two cores, and a run measured 40 % or 90 % of its ceiling depending on that alone.
+ */
+function settle(): void {
+  execFileSync('sync');
+}
+
 async function transfer(file: string, method: string, extra: string[] = []) {
+  settle();
   const out = mkdtempSync(path.join(tmpdir(), 'xfer-bench-rx-'));
   const rx = run(RX, ['receive', '-o', out, '--from', `${TX}@${DOMAIN}`, '--once', '--timeout', '600']);
   await rx.p.wait('listening');
@@ -121,6 +131,7 @@ const hasSocat = (() => {
  */
 async function socatCeiling(file: string, size: number, sink: 'file' | 'null', dir: string): Promise<number> {
   if (!hasSocat) return NaN;
+  settle();
   const port = await freePort();
   const dest = sink === 'file' ? path.join(dir, 'socat.out') : '/dev/null';
   const rx = spawn('socat', ['-b65536', '-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, `OPEN:${dest},creat,trunc`], { stdio: 'ignore' });
@@ -156,6 +167,7 @@ async function nodePipeCeiling(file: string, size: number): Promise<number> {
 
 /** Ceiling 2: curl fetching the file from a local HTTP server (the one OOB uses), into a file in the receive directory's filesystem, and into /dev/null. */
 async function curlCeiling(file: string, size: number, sink: 'file' | 'null', dir: string): Promise<number> {
+  settle();
   const srv = new OneFileServer({ path: file, name: 'f', size });
   const port = await srv.listen('127.0.0.1');
   const dest = sink === 'file' ? path.join(dir, 'curl.out') : '/dev/null';
