@@ -48,7 +48,12 @@ export interface ReadingSocket {
   read(reader: LentReader): void;
 }
 
-const READ_BUFFER = 1 << 20;
+// One read buffer for every receiving socket in the process. Each read is used up (hashed and
+// written, or copied) before its callback returns, and libuv reads sockets one at a time on this
+// thread, so no read can land in it while another is still being used. Nothing per socket also
+// means nothing held by a socket that lingers: the socks library keeps each client (and its
+// socket) referenced until its handshake timer fires, seconds after the transfer ended.
+let readBuffer: Buffer | undefined;
 
 /**
  * The target's side: a socket whose reads land in one reused 1 MiB buffer (net's `onread`)
@@ -58,6 +63,7 @@ const READ_BUFFER = 1 << 20;
  * 'data' events it listens to, and only bytes after 'established' go to the reader.
  */
 export async function connectStreamhostForReading(host: string, port: number, hash: string, timeoutMs: number, signal?: AbortSignal): Promise<ReadingSocket> {
+  if (signal?.aborted) throw signal.reason;
   let handshaking = true;
   let reader: LentReader | undefined;
   const early: Buffer[] = [];
@@ -66,7 +72,7 @@ export async function connectStreamhostForReading(host: string, port: number, ha
     port,
     noDelay: true,
     onread: {
-      buffer: Buffer.allocUnsafe(READ_BUFFER),
+      buffer: (readBuffer ??= Buffer.allocUnsafeSlow(1 << 20)),
       callback: (n: number, buf: Uint8Array): boolean => {
         const view = Buffer.from(buf.buffer, buf.byteOffset, n);
         if (handshaking) {

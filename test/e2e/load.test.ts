@@ -16,6 +16,8 @@ const SENDERS = 20;
 const METHODS = ['s5b', 'oob', 'ibb'];
 
 /** Live heap after a full GC, via test/helpers/gc-report.cjs preloaded into the receiver. */
+const SETTLE_MS = 3500;
+
 async function liveHeap(pid: number, report: string): Promise<{ heapMiB: number; externalMiB: number }> {
   const before = existsSync(report) ? readFileSync(report, 'utf8').split('\n').filter(Boolean).length : 0;
   process.kill(pid, 'SIGUSR2');
@@ -64,11 +66,13 @@ it(`${SENDERS} concurrent senders into one receiver, twice: all intact, no descr
     const heap0 = await liveHeap(rx.child.pid!, report);
     // Round 1 warms up (heap, thread pool); round 2 must not grow beyond it.
     const s1 = await round(files, out, rx, 0);
-    await sleep(1000); // let the last sockets close
+    // Let the last sockets close and the socks library drop its clients: it keeps each one (and
+    // its socket) referenced until the handshake timer fires, up to the 3 s candidate timeout.
+    await sleep(SETTLE_MS);
     const after1 = usage(rx.child.pid!);
     const heap1 = await liveHeap(rx.child.pid!, report);
     const s2 = await round(files, out, rx, SENDERS);
-    await sleep(1000);
+    await sleep(SETTLE_MS);
     const after2 = usage(rx.child.pid!);
     const heap2 = await liveHeap(rx.child.pid!, report);
     assert.equal(readdirSync(out).length, 2 * SENDERS, 'no temporary files left');

@@ -68,6 +68,32 @@ describe('SOCKS5 client (target side, reads into a lent buffer)', () => {
     assert.equal(h.digest('hex'), createHash('sha256').update(body).digest('hex'));
   });
 
+  it('two sockets reading at once (they share one read buffer) each get their own bytes', async () => {
+    const bodies = [randomBytes(4 << 20), randomBytes(4 << 20)];
+    const got = await Promise.all(
+      bodies.map(async (body) => {
+        const server = await streamhost(HASH, (s, r) => {
+          s.write(r);
+          setTimeout(() => s.end(body), 50);
+        });
+        servers.push(server);
+        const rs = await connectStreamhostForReading('127.0.0.1', portOf(server), HASH, 2000);
+        const h = createHash('sha256');
+        await new Promise<void>((resolve, reject) => {
+          rs.socket.allowHalfOpen = true;
+          rs.socket.once('end', resolve);
+          rs.socket.once('error', reject);
+          rs.read((view) => {
+            h.update(view);
+          });
+        });
+        rs.socket.destroy();
+        return h.digest('hex');
+      }),
+    );
+    assert.deepEqual(got, bodies.map((b) => createHash('sha256').update(b).digest('hex')));
+  });
+
   it('a throw from the reader destroys the socket with that error', async () => {
     const server = await streamhost(HASH, (s, r) => s.write(Buffer.concat([r, Buffer.alloc(10)])));
     servers.push(server);
