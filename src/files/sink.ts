@@ -109,11 +109,7 @@ export class FileSink {
    * path allocates nothing, which at 8,000 chunks per 512 MiB shows up in GC time.
    */
   write(chunk: Buffer): Promise<void> | undefined {
-    if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
-    if (this.writeError) throw this.writeError;
-    if (this.written + chunk.length > this.opts.size) {
-      throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
-    }
+    this.admit(chunk.length);
     this.hash.update(chunk);
     this.written += chunk.length;
     // Network reads arrive in ~64 KiB pieces; one write per piece costs a thread-pool round trip
@@ -143,19 +139,24 @@ export class FileSink {
    * one sink (the batch of write() would land after these bytes).
    */
   writeNow(view: Buffer): void {
-    if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
-    if (this.writeError) throw this.writeError;
     if (this.pendingBytes) throw errors.transfer('internal: writeNow() after write()');
-    if (this.written + view.length > this.opts.size) {
-      throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
-    }
+    this.admit(view.length);
     try {
-      for (let off = 0; off < view.length; ) off += writeSync(this.fh.fd, view, off, view.length - off);
+      for (let off = 0; off < view.length; ) off += writeSync(this.fh!.fd, view, off, view.length - off);
     } catch (err) {
       throw (this.writeError = this.fileError(err));
     }
     this.hash.update(view);
     this.written += view.length;
+  }
+
+  /** Throws (and the caller aborts) after the end, after a failed write, or past the offered size. */
+  private admit(length: number): void {
+    if (this.done || !this.fh) throw errors.transfer('write after the transfer ended');
+    if (this.writeError) throw this.writeError;
+    if (this.written + length > this.opts.size) {
+      throw errors.integrity(`peer sent more than the offered ${this.opts.size} bytes`);
+    }
   }
 
   private fileError(err: any): XferError {
