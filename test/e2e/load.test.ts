@@ -15,9 +15,10 @@ const RX = 'max';
 const SENDERS = 20;
 const METHODS = ['s5b', 'oob', 'ibb'];
 
-/** Live heap after a full GC, via test/helpers/gc-report.cjs preloaded into the receiver. */
+/** How long a round's last sockets get to close before memory is measured (see the test). */
 const SETTLE_MS = 3500;
 
+/** Live heap after a full GC, via test/helpers/gc-report.cjs preloaded into the receiver. */
 async function liveHeap(pid: number, report: string): Promise<{ heapMiB: number; externalMiB: number }> {
   const before = existsSync(report) ? readFileSync(report, 'utf8').split('\n').filter(Boolean).length : 0;
   process.kill(pid, 'SIGUSR2');
