@@ -15,7 +15,8 @@ import { humanReporter } from './report/human.js';
 import { jsonReporter } from './report/json.js';
 import type { Emit } from './report/events.js';
 import { availableMethods, parseMethods } from './transports/index.js';
-import { parseRate } from './transports/rate.js';
+import { parseProtocol } from './negotiators/index.js';
+import { parseRate } from './streams/rate.js';
 import type { SessionOptions } from './xmpp/session.js';
 import type { MethodName, TransportOptions } from './transports/types.js';
 
@@ -127,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   const program = new Command('xfer')
-    .description('Move files between XMPP accounts (SI file transfer: IBB, SOCKS5, out-of-band HTTP)')
+    .description('Move files between XMPP accounts (Jingle and SI file transfer: SOCKS5, IBB, out-of-band HTTP, HTTP upload)')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -137,6 +138,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<files_and_jid...>', 'FILE... JID')
     .option('--methods <list>', `stream methods in order of preference (${availableMethods().join(',')})`, availableMethods().join(','))
     .option('--method <method>', "one method only: s5b, oob, ibb, or 'upload' (HTTP File Upload + link; works for offline peers)")
+    .option('--protocol <protocol>', 'negotiation: auto (Jingle when the peer speaks it, else SI; SI after a failed Jingle session), jingle or si', 'auto')
     .option('--desc <text>', 'description sent with the offer')
     .option('--offer-timeout <seconds>', 'how long the peer has to accept', '60')
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', '6')
@@ -166,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
           files: args.slice(0, -1),
           to,
           methods,
+          protocol: parseProtocol(flags.protocol!),
           desc: flags.desc,
           offerTimeoutMs: intArg('--offer-timeout', 1)(flags.offerTimeout!) * 1000,
           peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout!) * 1000,

@@ -74,6 +74,7 @@ export async function probe(opts: {
           files: [file],
           to: peer.jid,
           methods: [method],
+          protocol: 'si',
           offerTimeoutMs: 30000,
           peerTimeoutMs: opts.peerTimeoutMs,
           transport: opts.transport,

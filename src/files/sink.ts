@@ -209,8 +209,13 @@ export class FileSink {
     return this.written === this.opts.size;
   }
 
-  async finish(): Promise<SinkResult> {
+  /**
+   * Verify and place. `late` carries a hash that came after the data (Jingle's checksum
+   * session-info); it counts exactly like one in the offer.
+   */
+  async finish(late?: { sha256?: string }): Promise<SinkResult> {
     if (this.done) throw errors.transfer('transfer already finished');
+    if (late?.sha256) this.opts.sha256 = late.sha256;
     this.done = true;
     try {
       await this.flush();

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { errors, XferError } from '../errors.js';
 import type { FileSink } from '../files/sink.js';
-import { consume } from '../transports/consume.js';
+import { consume } from '../streams/consume.js';
 
 export class DownloadError extends XferError {
   /** XEP-0066 §3 condition to answer the iq with */

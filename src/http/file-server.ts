@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
-import { sendRange } from '../transports/pump.js';
-import type { RateLimiter } from '../transports/rate.js';
+import { sendRange } from '../streams/pump.js';
+import type { RateLimiter } from '../streams/rate.js';
 
 export interface ServedFile {
   path: string;

@@ -77,7 +77,8 @@ export interface Peer {
   features: string[];
 }
 
-export async function resolvePeer(session: Session, target: string, ownInfo: DiscoInfo, timeoutMs = 6000): Promise<Peer> {
+/** `usable`: can we send to a resource with these disco features (SI or Jingle, see negotiators/)? */
+export async function resolvePeer(session: Session, target: string, ownInfo: DiscoInfo, timeoutMs = 6000, usable: (features: string[]) => boolean = (f) => supportsSi({ identities: [], features: f })): Promise<Peer> {
   if (target.includes('/')) {
     // Directed presence: when we go away, the server tells the peer (RFC 6121 §4.6), so a
     // receiver does not wait for a stall timeout after a sender that died.
@@ -90,7 +91,7 @@ export async function resolvePeer(session: Session, target: string, ownInfo: Dis
       if ((err as any)?.code === 'ETIMEOUT') throw errors.peerOffline(`${target} did not answer within ${timeoutMs / 1000} s`);
       throw err;
     }
-    if (!supportsSi(info)) throw errors.peerNoSi(`${target} does not support SI file transfer`);
+    if (!usable(info.features)) throw errors.peerNoSi(`${target} supports neither Jingle nor SI file transfer with the chosen methods; 'xfer send --method upload' reaches it through HTTP upload`);
     return { jid: target, features: info.features };
   }
   const want = bare(target);
@@ -108,7 +109,7 @@ export async function resolvePeer(session: Session, target: string, ownInfo: Dis
     const timer = setTimeout(() => {
       finish(
         lackingSi > 0
-          ? errors.peerNoSi(`${target} is online but no resource supports SI file transfer`)
+          ? errors.peerNoSi(`${target} is online but no resource supports Jingle or SI file transfer with the chosen methods; 'xfer send --method upload' reaches it through HTTP upload`)
           : errors.peerOffline(`${target} is offline or not visible (no answer to presence within ${timeoutMs / 1000} s; is 'xfer receive' running and allowing you?)`),
       );
     }, timeoutMs);
@@ -119,7 +120,7 @@ export async function resolvePeer(session: Session, target: string, ownInfo: Dis
       checked.add(from);
       discoInfo(session, from, timeoutMs).then(
         (info) => {
-          if (supportsSi(info)) finish(null, { jid: from, features: info.features });
+          if (usable(info.features)) finish(null, { jid: from, features: info.features });
           else lackingSi++;
         },
         () => {},

@@ -17,4 +17,10 @@ export const NS = {
   hashSha256: 'urn:xmpp:hash-function-text-names:sha-256',
   upload: 'urn:xmpp:http:upload:0',
   roster: 'jabber:iq:roster',
+  jingle: 'urn:xmpp:jingle:1',
+  jingleErrors: 'urn:xmpp:jingle:errors:1',
+  jingleFt: 'urn:xmpp:jingle:apps:file-transfer:5',
+  jingleS5b: 'urn:xmpp:jingle:transports:s5b:1',
+  jingleIbb: 'urn:xmpp:jingle:transports:ibb:1',
+  jet: 'urn:xmpp:jingle:jet:0',
 } as const;

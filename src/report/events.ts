@@ -1,14 +1,17 @@
 // What commands tell the outside world. Commands emit these; the human reporter and the
 // --json reporter are two renderings of the same stream. The README documents this schema.
 
+/** which negotiation moved the file: XEP-0095/0096 stream initiation or XEP-0166/0234 Jingle */
+export type Protocol = 'si' | 'jingle';
+
 export type XferEvent =
   | { event: 'connected'; jid: string }
   | { event: 'listening'; jid: string; features: string[] }
   | { event: 'peer'; jid: string }
   | { event: 'hashing'; file: string; bytes: number; total: number }
-  | { event: 'offer'; file: string; name: string; size: number; to: string; sid: string; methods: string[] }
-  | { event: 'offer-received'; from: string; name: string; size: number; sid: string; methods: string[] }
-  | { event: 'accepted'; sid: string; method: string; name?: string; offset?: number }
+  | { event: 'offer'; file: string; name: string; size: number; to: string; sid: string; methods: string[]; protocol?: Protocol }
+  | { event: 'offer-received'; from: string; name: string; size: number; sid: string; methods: string[]; protocol?: Protocol }
+  | { event: 'accepted'; sid: string; method: string; name?: string; offset?: number; protocol?: Protocol }
   | { event: 'declined'; sid: string; from?: string; name?: string; reason: string }
   | { event: 'method-tried'; sid: string; method: string }
   | { event: 'method-failed'; sid: string; method: string; code: string; reason: string }
@@ -18,6 +21,7 @@ export type XferEvent =
       direction: 'sent' | 'received';
       sid: string;
       method: string;
+      protocol?: Protocol;
       name: string;
       bytes: number;
       seconds: number;

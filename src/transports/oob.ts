@@ -12,22 +12,21 @@ import { NS } from '../protocol/ns.js';
 import { buildIqOob, parseIqOob } from '../protocol/oob.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { replyError } from '../xmpp/session.js';
-import { directCandidates } from './s5b.js';
+import { bindAddress, directCandidates } from '../net/addresses.js';
 import type { IncomingRegistry, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 import path from 'node:path';
-import { RateLimiter } from './rate.js';
+import { RateLimiter } from '../streams/rate.js';
 
 const log = debuglog('xfer:oob');
 
 export const oobSender: SenderTransport = {
   name: 'oob',
-  ns: NS.iqOob,
   async send(ctx: SendContext): Promise<void> {
     const { session, peer, sid } = ctx;
     const limiter = ctx.options.limitRate ? new RateLimiter(ctx.options.limitRate) : undefined;
     const server = new OneFileServer({ path: ctx.path, name: path.basename(ctx.path), size: ctx.size }, (b) => ctx.onProgress(b), limiter);
     try {
-      const bind = session.localAddress.replace(/^::ffff:/, '');
+      const bind = bindAddress(session);
       const port = await server.listen(bind, ctx.options.httpPort);
       const [addr] = directCandidates(session, ctx.options.httpHosts, port);
       if (!addr) throw errors.transfer('OOB: no address to advertise for the HTTP server');
@@ -52,7 +51,6 @@ export const oobSender: SenderTransport = {
 
 export const oobReceiver: ReceiverTransport = {
   name: 'oob',
-  ns: NS.iqOob,
   install(session, registry: IncomingRegistry, options) {
     return session.handleIq('set', NS.iqOob, 'query', async ({ from, child }) => {
       const o = parseIqOob(child);

@@ -37,13 +37,14 @@ export interface SendContext {
   size: number;
   offset: number;
   onProgress(bytesSent: number): void;
+  /** sees every chunk sent, in file order (Jingle hashes while sending) */
+  tap?: (chunk: Buffer) => void;
   signal: AbortSignal;
   options: TransportOptions;
 }
 
 export interface SenderTransport {
   readonly name: MethodName;
-  readonly ns: string;
   send(ctx: SendContext): Promise<void>;
 }
 
@@ -53,8 +54,8 @@ export interface Incoming {
   method: MethodName;
   sink: FileSink;
   onProgress(bytes: number): void;
-  /** the transport saw the end of the stream; the command verifies and renames */
-  complete(): void;
+  /** the transport saw the end of the stream; the lifecycle verifies (against `late` when given) and renames */
+  complete(late?: { sha256?: string }): void;
   fail(err: Error): void;
   readonly signal: AbortSignal;
   /** resolves once the command verified and placed the file (undefined) or gave up (the error) */
@@ -82,7 +83,6 @@ export class IncomingRegistry {
 
 export interface ReceiverTransport {
   readonly name: MethodName;
-  readonly ns: string;
   install(session: Session, registry: IncomingRegistry, options: ReceiverOptions): () => void;
 }
 

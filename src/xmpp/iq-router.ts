@@ -25,6 +25,9 @@ export class IqRouter {
 
   add(type: 'get' | 'set', xmlns: string, name: string, handler: IqHandler): () => void {
     const key = `${type} ${xmlns} ${name}`;
+    // A silent replacement once let an IBB sender's close handler knock out a receiver's: one
+    // owner per iq, and whoever needs to share it (IBB) routes by sid behind that one handler.
+    if (this.handlers.has(key)) throw new Error(`internal: a handler for iq ${key} is already installed`);
     this.handlers.set(key, handler);
     return () => {
       if (this.handlers.get(key) === handler) this.handlers.delete(key);

@@ -20,6 +20,8 @@ import { buildError, type ErrorType } from '../protocol/stanza-error.js';
 import { IqRouter, type IqHandler } from './iq-router.js';
 import { IqRequests } from './iq-requests.js';
 import { LinearParser } from './parser.js';
+import { parseHostPort } from '../net/addresses.js';
+import { withTimeout } from '../streams/abortable.js';
 
 class XferTcp extends (ConnectionTCP as any) {}
 (XferTcp as any).prototype.Parser = LinearParser;
@@ -60,14 +62,6 @@ export function splitJid(jid: string): { local: string; domain: string; resource
   const at = bare.indexOf('@');
   if (at <= 0 || at === bare.length - 1) throw errors.usage(`not a JID: '${jid}' (expected user@host)`);
   return { local: bare.slice(0, at).toLowerCase(), domain: bare.slice(at + 1).toLowerCase(), resource };
-}
-
-export function parseHostPort(s: string, defPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
-  if (!m) throw errors.usage(`bad host[:port] '${s}'`);
-  const port = m[2] ? Number(m[2]) : defPort;
-  if (!(port > 0 && port < 65536)) throw errors.usage(`bad port in '${s}'`);
-  return { host: m[1]!, port };
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME|EPROTO/;
@@ -160,16 +154,6 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     },
   };
   return session;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(onTimeout()), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
 }
 
 function mapConnectError(err: unknown, host: string, port: number): XferError {

@@ -49,14 +49,16 @@ describe('stall timeout', () => {
   });
 
   /** A receiver that accepts and then never takes the bytes. */
-  function stuckReceiver(method: 's5b' | 'ibb') {
+  function stuckReceiver(method: 's5b' | 'ibb'): () => void {
+    // Each handler is installed once per session (a second one is an error): uninstall after the test.
+    const offs = [
     raw.handleIq('get', NS.discoInfo, 'query', () =>
       buildInfoResult({ identities: [{ category: 'client', type: 'pc' }], features: [NS.si, NS.siFile, NS.bytestreams, NS.ibb] }),
-    );
+    ),
     raw.handleIq('set', NS.si, 'si', ({ child }) => {
       if (!parseOffer(child).ok) throw replyError('modify', 'bad-request');
       return buildAnswer({ method: method === 's5b' ? NS.bytestreams : NS.ibb });
-    });
+    }),
     raw.handleIq('set', NS.bytestreams, 'query', async ({ from, child }) => {
       const q = parseStreamhosts(child)!;
       const h = q.hosts[0]!;
@@ -64,14 +66,17 @@ describe('stall timeout', () => {
       // connected and never read (connectStreamhost hands it over paused): the sender's buffers fill up
       held.push(socket);
       return buildUsed(q.sid, h.jid);
-    });
-    raw.handleIq('set', NS.ibb, 'open', () => undefined);
-    raw.handleIq('set', NS.ibb, 'data', () => new Promise<undefined>(() => {})); // never acked
+    }),
+    raw.handleIq('set', NS.ibb, 'open', () => undefined),
+    raw.handleIq('set', NS.ibb, 'data', () => new Promise<undefined>(() => {})), // never acked
+    ];
+    return () => offs.forEach((off) => off());
   }
 
   for (const method of ['s5b', 'ibb'] as const) {
     it(`sender (${method}): a receiver that stops taking bytes -> exit 10 after --stall-timeout`, async () => {
-      stuckReceiver(method);
+      const uninstall = stuckReceiver(method);
+      try {
       const f = randomFile(tempDir(), `stall-${method}.bin`, 64 << 20);
       const t0 = Date.now();
       const r = await xfer(XFER, ['send', f, raw.jid, '--methods', method, '--no-proxy', '--stall-timeout', '2']).done;
@@ -79,6 +84,9 @@ describe('stall timeout', () => {
       assert.equal(r.code, 10, JSON.stringify(r.events.filter((e) => e.event !== 'progress')));
       assert.equal(r.events.find((e) => e.event === 'file-failed')?.code, 'ESTALL');
       assert.ok(ms < 12000, `gave up after ${ms} ms`);
+      } finally {
+        uninstall();
+      }
     });
   }
 });

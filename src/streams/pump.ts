@@ -23,6 +23,8 @@ export async function sendRange(
   onBytes: (sentUpTo: number) => void,
   signal: AbortSignal,
   limiter?: RateLimiter,
+  /** sees every chunk in file order before it is written (Jingle hashes while sending) */
+  tap?: (chunk: Buffer) => void,
 ): Promise<void> {
   // With --limit-rate, ~10 chunks a second keep the pace smooth.
   const chunkSize = limiter ? Math.min(CHUNK, Math.max(16 << 10, Math.floor(limiter.bytesPerSecond / 10))) : CHUNK;
@@ -66,6 +68,7 @@ export async function sendRange(
       if (bytesRead === 0) throw errors.file(`${file} shrank while it was being sent`);
       if (broken) throw broken;
       pos += bytesRead;
+      tap?.(bufs[i]!.subarray(0, bytesRead));
       inFlight[i] = written(bytesRead === CHUNK ? bufs[i]! : bufs[i]!.subarray(0, bytesRead), pos);
     }
     await settle(inFlight[0]);

@@ -1,0 +1,82 @@
+// What a negotiator (SI, Jingle) implements, on each side. A negotiator agrees with the peer on
+// a transport, sid and offset, runs the transport, and falls back in its own way (SI: a new
+// offer without the failed method; Jingle: transport-replace inside the session). It never
+// counts, stalls, verifies or places files: the send driver (transfer/outgoing.ts) and the
+// incoming lifecycle (transfer/incoming.ts) do that for every negotiator alike.
+import type { Emit, Protocol } from '../report/events.js';
+import type { IncomingTransfers } from '../transfer/incoming.js';
+import type { MethodName, TransportOptions } from '../transports/types.js';
+import type { Session } from '../xmpp/session.js';
+
+export interface PreparedFile {
+  file: string;
+  name: string;
+  size: number;
+  mtime: Date;
+}
+
+/** The driver's watch over one transport run: progress re-arms the stall watchdog. */
+export interface Tracker {
+  onProgress(bytes: number): void;
+  /** aborted by the caller, the peer going away, or a stall */
+  readonly signal: AbortSignal;
+  /** set when the watchdog fired: a stuck peer is not helped by another method */
+  readonly stalled: Error | undefined;
+  stop(): void;
+}
+
+export interface SendJob {
+  session: Session;
+  peer: string;
+  peerFeatures: string[];
+  file: PreparedFile;
+  /** transports to use, best first, already narrowed to what this negotiator can carry */
+  methods: MethodName[];
+  desc?: string;
+  offerTimeoutMs: number;
+  transport: TransportOptions;
+  emit: Emit;
+  signal: AbortSignal;
+  track(sid: string, method: MethodName): Tracker;
+}
+
+export interface SendOutcome {
+  sid: string;
+  method: MethodName;
+  offset: number;
+  sha256: string; // hex
+}
+
+export interface SendNegotiator {
+  readonly protocol: Protocol;
+  /** the transports this negotiator can carry */
+  readonly methods: readonly MethodName[];
+  /** does the peer's disco#info say it speaks this negotiation? */
+  supports(peerFeatures: string[]): boolean;
+  send(job: SendJob): Promise<SendOutcome>;
+}
+
+export interface RespondContext {
+  session: Session;
+  incoming: IncomingTransfers;
+  allowed(jid: string): boolean;
+  /** transports to accept, best first */
+  methods: MethodName[];
+  emit: Emit;
+  ibbMaxBlockSize: number;
+  s5bStaggerMs: number;
+  s5bCandidateTimeoutMs: number;
+  stallTimeoutMs: number;
+  /** a jabber:iq:oob set without sid (legacy clients): resolves when downloaded and verified, or with why not */
+  legacyOob?: (from: string, url: string) => Promise<Error | undefined>;
+  /** SOCKS5 streamhost offered by the receiver too (Jingle) */
+  transport: Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'>;
+}
+
+export interface RespondNegotiator {
+  readonly protocol: Protocol;
+  /** disco features to announce for these transports */
+  features(methods: MethodName[]): string[];
+  /** install the iq handlers; returns the uninstaller */
+  install(ctx: RespondContext): () => void;
+}

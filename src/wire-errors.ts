@@ -1,0 +1,56 @@
+// Failures on the wire <-> XferError, in one place: Jingle <reason/>s both ways, and the stanza
+// error conditions a peer answers an offer with. Tested as a table (test/unit/wire-errors).
+import { errors, type XferError } from './errors.js';
+import type { Reason } from './protocol/jingle.js';
+
+/** A peer's session-terminate reason, as the error that ends our side of the transfer. */
+export function fromReason(condition: string, text: string | undefined, peer: string): XferError {
+  const why = text ? `: ${text}` : '';
+  switch (condition) {
+    case 'decline':
+      return errors.declined(`${peer} declined${why}`);
+    case 'busy':
+      return errors.declined(`${peer} is busy${why}`);
+    case 'cancel':
+    case 'gone':
+      return errors.transfer(`${peer} cancelled the transfer${why}`);
+    case 'timeout':
+    case 'expired':
+      return errors.timeout(`${peer} timed out${why}`);
+    case 'media-error':
+      return errors.integrity(`${peer} rejected the file: it did not match its checksum${why}`);
+    case 'security-error':
+      return errors.protocol(`${peer} ended the session for security reasons${why}`);
+    case 'unsupported-transports':
+    case 'failed-transport':
+    case 'connectivity-error':
+      return errors.transfer(`${peer}: no transport worked (${condition})${why}`);
+    case 'unsupported-applications':
+      return errors.peerNoSi(`${peer} does not support Jingle file transfer${why}`);
+    default:
+      return errors.transfer(`${peer} ended the session: ${condition}${why}`);
+  }
+}
+
+/** The reason we end a session with, for the error that ended it on our side. */
+export function toReason(err: XferError): Reason {
+  switch (err.code) {
+    case 'ECANCELLED':
+      return 'cancel';
+    case 'ESTALL':
+    case 'ETIMEOUT':
+      return 'timeout';
+    case 'EINTEGRITY':
+      return 'media-error';
+    case 'ETRANSFER':
+    case 'ETRUNCATED':
+    case 'ENOMETHOD':
+      return 'failed-transport';
+    case 'EDECLINED':
+      return 'decline';
+    case 'EFILE':
+      return 'failed-application';
+    default:
+      return 'failed-application';
+  }
+}
