@@ -129,7 +129,7 @@ function createEndpoint(session: Session): IbbEndpoint {
       st.inc.complete();
       // Answer the close only once the file is verified and placed: the sender's exit code then
       // says whether the file really arrived.
-      const failed = await st.inc.settled;
+      const failed = st.inc.verdictOnStream === false ? undefined : await st.inc.settled;
       if (failed) throw replyError('cancel', 'not-acceptable', failed.message);
     } else {
       end(st, errors.truncated(`sender closed the stream after ${st.inc.sink.bytes} of ${st.inc.sink.size} bytes`));

@@ -58,6 +58,9 @@ export interface Incoming {
   complete(late?: { sha256?: string }): void;
   fail(err: Error): void;
   readonly signal: AbortSignal;
+  /** false: the negotiation carries the verdict (Jingle's session-terminate), so the transport
+   *  ends its stream without waiting for it (SI's only acknowledgement is the stream's end) */
+  readonly verdictOnStream?: boolean;
   /** resolves once the command verified and placed the file (undefined) or gave up (the error) */
   readonly settled: Promise<Error | undefined>;
 }

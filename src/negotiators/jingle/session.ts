@@ -66,7 +66,7 @@ export class JingleSession {
   next(match: (j: Jingle) => boolean, timeoutMs: number, signal: AbortSignal, what: string): Promise<Jingle> {
     const i = this.queue.findIndex(match);
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
-    if (this.endedWith) return Promise.reject(this.endedWith);
+    if (this.state === 'ended') return Promise.reject(this.endedWith);
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const done = () => {
@@ -88,7 +88,9 @@ export class JingleSession {
     if (j.action === 'session-accept') this.state = 'active';
     if (j.action === 'session-terminate') {
       // A terminate that is itself the awaited answer (success after a checksum) resolves it.
-      for (const w of this.waiters) if (w.match(j)) return void (this.end(undefined), w.resolve(j));
+      for (const w of this.waiters) if (w.match(j)) return void (w.resolve(j), this.end(undefined));
+      // Kept: a success that comes before anyone waits for it (Dino ends as soon as it has the bytes).
+      this.queue.push(j);
       return this.end(fromReason(j.reason?.condition ?? 'general-error', j.reason?.text, this.peer));
     }
     for (const w of this.waiters) if (w.match(j)) return w.resolve(j);
@@ -101,6 +103,13 @@ export class JingleSession {
     this.endedWith = err ?? errors.cancelled('session ended');
     this.endpoint.forget(this.sid);
     for (const w of [...this.waiters]) w.reject(this.endedWith);
+    this.endListeners.splice(0).forEach((f) => f(this.endedWith!));
+  }
+
+  private endListeners: Array<(err: XferError) => void> = [];
+  onEnd(f: (err: XferError) => void): void {
+    if (this.state === 'ended') f(this.endedWith!);
+    else this.endListeners.push(f);
   }
 }
 
