@@ -196,6 +196,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', '5000')
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', '300')
     .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', '3000')
+    .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
+    .option('--direct-host <host...>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
+    .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
     .action(async (flags: CommonFlags & Record<string, any>) => {
       emit = reporter(flags);
       await run(async () => {
@@ -215,6 +218,7 @@ export async function main(argv: string[]): Promise<void> {
           resume: !!flags.resume,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
+          transport: { direct: flags.direct !== false, directHosts: flags.directHost ?? [], directPort: 0, proxies: [], proxyDiscovery: flags.proxy !== false },
           emit,
           signal: ac.signal,
         });

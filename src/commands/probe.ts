@@ -20,14 +20,18 @@ export const PROBED_FEATURES: Record<string, string> = {
   's5b': NS.bytestreams,
   'ibb': NS.ibb,
   'oob': NS.iqOob,
-  'jingle-ft-5': 'urn:xmpp:jingle:apps:file-transfer:5',
+  'jingle': NS.jingle,
+  'jingle-ft-5': NS.jingleFt,
+  'jingle-s5b': NS.jingleS5b,
+  'jingle-ibb': NS.jingleIbb,
   'caps': NS.caps,
 };
 
 export interface ProbeResult {
   peer: string;
   features: Record<string, boolean>;
-  transfers: Array<{ method: MethodName; status: 'pass' | 'fail' | 'skipped'; seconds: number; bytes: number; code?: string; reason?: string }>;
+  /** one cell per negotiation and transport: s5b, oob, ibb (SI) and jingle-s5b, jingle-ibb */
+  transfers: Array<{ method: string; status: 'pass' | 'fail' | 'skipped'; seconds: number; bytes: number; code?: string; reason?: string }>;
 }
 
 export async function probe(opts: {
@@ -48,7 +52,8 @@ export async function probe(opts: {
     const info = receiverInfo([]);
     serveDisco(session, info);
     await session.send(presence(info, undefined, -1));
-    peer = await resolvePeer(session, opts.to, info, opts.peerTimeoutMs);
+    // Any peer that answers disco is worth a table, whatever it speaks.
+    peer = await resolvePeer(session, opts.to, info, opts.peerTimeoutMs, () => true);
     opts.emit({ event: 'peer', jid: peer.jid });
   } finally {
     await session.close();
@@ -61,9 +66,15 @@ export async function probe(opts: {
   try {
     const file = path.join(dir, `xfer-probe-${randomBytes(4).toString('hex')}.bin`);
     writeFileSync(file, randomBytes(opts.size));
-    for (const method of opts.methods) {
-      if (!peer.features.includes(METHOD_NS[method])) {
-        result.transfers.push({ method, status: 'skipped', seconds: 0, bytes: 0, reason: 'not advertised by the peer' });
+    const si = peer.features.includes(NS.si) && peer.features.includes(NS.siFile);
+    const jingle = peer.features.includes(NS.jingle) && peer.features.includes(NS.jingleFt);
+    const cells: Array<{ label: string; method: MethodName; protocol: 'si' | 'jingle'; advertised: boolean }> = [
+      ...opts.methods.map((m) => ({ label: m, method: m, protocol: 'si' as const, advertised: si && peer.features.includes(METHOD_NS[m]) })),
+      ...opts.methods.filter((m) => m !== 'oob').map((m) => ({ label: `jingle-${m}`, method: m, protocol: 'jingle' as const, advertised: jingle && peer.features.includes(m === 's5b' ? NS.jingleS5b : NS.jingleIbb) })),
+    ];
+    for (const { label, method, protocol, advertised } of cells) {
+      if (!advertised) {
+        result.transfers.push({ method: label, status: 'skipped', seconds: 0, bytes: 0, reason: 'not advertised by the peer' });
         continue;
       }
       const t0 = Date.now();
@@ -74,7 +85,7 @@ export async function probe(opts: {
           files: [file],
           to: peer.jid,
           methods: [method],
-          protocol: 'si',
+          protocol,
           offerTimeoutMs: 30000,
           peerTimeoutMs: opts.peerTimeoutMs,
           transport: opts.transport,
@@ -85,11 +96,11 @@ export async function probe(opts: {
           signal: opts.signal,
         });
         if (r.error) throw r.error;
-        result.transfers.push({ method, status: 'pass', seconds: (Date.now() - t0) / 1000, bytes: done?.bytes ?? opts.size });
+        result.transfers.push({ method: label, status: 'pass', seconds: (Date.now() - t0) / 1000, bytes: done?.bytes ?? opts.size });
       } catch (e) {
         if (opts.signal.aborted) throw e;
         const err = toXferError(e);
-        result.transfers.push({ method, status: 'fail', seconds: (Date.now() - t0) / 1000, bytes: 0, code: err.code, reason: err.message });
+        result.transfers.push({ method: label, status: 'fail', seconds: (Date.now() - t0) / 1000, bytes: 0, code: err.code, reason: err.message });
       }
     }
   } finally {
@@ -120,8 +131,8 @@ export function probeTable(r: ProbeResult): string {
   const lines = [`peer ${r.peer}`, '', 'feature            advertised'];
   for (const [k, v] of Object.entries(r.features)) lines.push(`${k.padEnd(18)} ${v ? 'yes' : 'no'}`);
   if (r.transfers.length) {
-    lines.push('', 'method  result   seconds  note');
-    for (const t of r.transfers) lines.push(`${t.method.padEnd(7)} ${t.status.padEnd(8)} ${t.seconds.toFixed(2).padStart(7)}  ${t.reason ?? ''}`);
+    lines.push('', 'method      result   seconds  note');
+    for (const t of r.transfers) lines.push(`${t.method.padEnd(11)} ${t.status.padEnd(8)} ${t.seconds.toFixed(2).padStart(7)}  ${t.reason ?? ''}`);
   }
   return lines.join('\n');
 }

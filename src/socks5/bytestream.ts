@@ -141,8 +141,8 @@ export async function readInto(stream: ReadingSocket, inc: Incoming, verdictOnSo
     inc.fail(err as Error);
   } finally {
     inc.signal.removeEventListener('abort', abort);
-    if (verdictOnSocket) socket.destroy();
-    else socket.end();
+    // Everything offered arrived (or the transfer failed): nothing more to say on this socket.
+    socket.destroy();
   }
 }
 

@@ -59,6 +59,8 @@ export class JingleS5b {
     const hashForOurs = s5bHash(this.tsid, me, peer);
     const accepted = this.server?.expect(hashForOurs, signal);
     accepted?.catch(() => {});
+    // A connection to our streamhost that is not the nominated one is closed, whenever it comes.
+    const dropAccepted = () => void accepted?.then((s) => s.destroy(), () => {});
 
     const sorted = [...theirs].sort((a, b) => b.priority - a.priority);
     let mine: { cand: S5bCandidate; stream: ReadingSocket } | undefined;
@@ -73,11 +75,19 @@ export class JingleS5b {
       await this.js.send('transport-info', { transport: buildS5b({ kind: 'candidate-error', sid: this.tsid }) }).catch(() => {});
     }
     // The peer's own verdict on our candidates (it may have come long before ours).
-    const theirReport = await this.js.next((t) => report('candidate-used')(t) || report('candidate-error')(t), REPORT_TIMEOUT_MS, signal, 'SOCKS5 candidate report');
+    let theirReport: Jingle;
+    try {
+      theirReport = await this.js.next((t) => report('candidate-used')(t) || report('candidate-error')(t), REPORT_TIMEOUT_MS, signal, 'SOCKS5 candidate report');
+    } catch (err) {
+      mine?.stream.socket.destroy();
+      dropAccepted();
+      throw err;
+    }
     const r = parseS5b(theirReport.content!.transport)!;
     const usedOurs = r.kind === 'candidate-used' ? this.ours.find((c) => c.cid === r.cid) : undefined;
     if (r.kind === 'candidate-used' && !usedOurs) {
       mine?.stream.socket.destroy();
+      dropAccepted();
       throw errors.protocol(`Jingle SOCKS5: ${peer} used candidate ${r.cid}, which was never offered`);
     }
 
@@ -89,17 +99,26 @@ export class JingleS5b {
       else nominated = this.js.role === 'initiator' ? 'mine' : 'theirs';
     } else if (mine) nominated = 'mine';
     else if (usedOurs) nominated = 'theirs';
-    else throw errors.transfer('Jingle SOCKS5: neither side could connect to a candidate of the other');
+    else {
+      dropAccepted();
+      throw errors.transfer('Jingle SOCKS5: neither side could connect to a candidate of the other');
+    }
 
     if (nominated === 'mine') {
-      usedOurs && log('%s: dropping the connection to our candidate %s', this.tsid, usedOurs.cid);
+      dropAccepted();
       this.server?.close();
       // A proxy of theirs: they activate it, and say so.
-      if (mine!.cand.type === 'proxy') await this.js.next(report('activated'), REPORT_TIMEOUT_MS, signal, 'SOCKS5 proxy activation');
+      if (mine!.cand.type === 'proxy') {
+        await this.js.next(report('activated'), REPORT_TIMEOUT_MS, signal, 'SOCKS5 proxy activation').catch((err) => {
+          mine!.stream.socket.destroy();
+          throw err;
+        });
+      }
       return mine!.stream;
     }
     mine?.stream.socket.destroy();
     const cand = usedOurs!;
+    if (cand.type === 'proxy') dropAccepted();
     if (cand.type !== 'proxy') {
       const socket = await Promise.race([accepted!, timeoutAfter(10000, 'Jingle SOCKS5: the peer named our streamhost but never connected to it')]);
       this.server?.close();
