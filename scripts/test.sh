@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 # The third-party interop peer (test/interop): Debian's slixmpp, run with /usr/bin/python3.
 . fixtures/lib.sh
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || apt_install python3-slixmpp
+# The Jingle (and second SI) interop peer: Debian's Libervia backend and CLI (test/helpers/libervia.ts).
+command -v libervia-backend >/dev/null && command -v libervia-cli >/dev/null || apt_install libervia-backend libervia-cli
 # socat and curl: the ceilings of the bench smoke test (test/e2e/bench-quick)
 command -v socat >/dev/null && command -v curl >/dev/null || apt_install socat curl
 npm run build --silent
-trap 'fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop; XFER_PROSODY_PORT_BASE=27220 XFER_PROSODY_RUN=$PWD/.run/prosody-faults fixtures/prosody/server.sh stop' EXIT
+# A Libervia backend left by an interrupted run (its PID file under .run/): ours, stop it.
+stop_libervia() { local f; for f in .run/libervia*/backend.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done; return 0; }
+trap 'stop_libervia; fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop; XFER_PROSODY_PORT_BASE=27220 XFER_PROSODY_RUN=$PWD/.run/prosody-faults fixtures/prosody/server.sh stop' EXIT
 fixtures/prosody/server.sh start
 fixtures/ejabberd/server.sh start
 set -a; eval "$(fixtures/prosody/server.sh env)"; set +a

@@ -139,7 +139,8 @@ export class IncomingTransfers {
   }
 
   /** Open the sink and the bookkeeping for one accepted transfer. */
-  async begin(t: TransferInfo, method: MethodName | 'upload' | 'oob', canContinue = false): Promise<Incoming> {
+  async begin(t: TransferInfo, firstMethod: MethodName | 'upload' | 'oob', canContinue = false): Promise<Incoming> {
+    let method = firstMethod;
     const { opts } = this;
     const { emit } = opts;
     const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue });
@@ -202,6 +203,12 @@ export class IncomingTransfers {
         progress(b);
       },
       complete: (late?: { sha256?: string }) => void end(undefined, late),
+      // Jingle's transport-replace moves a transfer to another transport mid-session.
+      setMethod: (m: MethodName) => {
+        method = m;
+        const a = this.active.get(t.sid);
+        if (a) a.method = m;
+      },
       fail: (e: Error) => void end(e),
     };
   }

@@ -57,6 +57,8 @@ export interface Incoming {
   /** the transport saw the end of the stream; the lifecycle verifies (against `late` when given) and renames */
   complete(late?: { sha256?: string }): void;
   fail(err: Error): void;
+  /** the negotiation moved the transfer to another transport (Jingle transport-replace) */
+  setMethod?(m: MethodName): void;
   readonly signal: AbortSignal;
   /** false: the negotiation carries the verdict (Jingle's session-terminate), so the transport
    *  ends its stream without waiting for it (SI's only acknowledgement is the stream's end) */

@@ -64,7 +64,11 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
     js.terminate(reason, why);
   };
   if (j.content?.security) return decline('security-error', 'encrypted transports (JET) are not supported; the file would be saved as ciphertext');
-  if (!method || !ctx.methods.includes(method)) return decline('unsupported-transports', `transport ${j.content?.transport?.attrs.xmlns ?? '(none)'} is not accepted here`);
+  // SOCKS5 offered but not wanted here (--methods ibb): accept, connect to nothing and say so
+  // (candidate-error), so that the initiator falls back to IBB with transport-replace, as
+  // Libervia and Conversations do; declining would end the session with no fallback.
+  const refuseS5b = method === 's5b' && !ctx.methods.includes('s5b') && ctx.methods.includes('ibb');
+  if (!method || (!ctx.methods.includes(method) && !refuseS5b)) return decline('unsupported-transports', `transport ${j.content?.transport?.attrs.xmlns ?? '(none)'} is not accepted here`);
   const offered = sha256Of(file.hashes);
   const key = `${bare(from)}|${file.name}|${file.size}|${offered ?? ''}`;
   incoming.retrying(key);
@@ -105,10 +109,11 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
     if (current === 's5b') {
       const theirs = parseS5b(transportEl);
       if (theirs?.kind !== 'candidates') throw errors.protocol('SOCKS5 transport without candidates');
-      s5b = new JingleS5b(xmpp, js, { ...ctx.transport, staggerMs: ctx.s5bStaggerMs, candidateTimeoutMs: ctx.s5bCandidateTimeoutMs }, theirs.sid);
+      const transport = refuseS5b ? { direct: false, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false } : ctx.transport;
+      s5b = new JingleS5b(xmpp, js, { ...transport, staggerMs: ctx.s5bStaggerMs, candidateTimeoutMs: ctx.s5bCandidateTimeoutMs }, theirs.sid);
       await js.send('session-accept', { description, transport: await s5b.offer() });
       try {
-        const stream = await s5b.connect(theirs.candidates, inc.signal);
+        const stream = await s5b.connect(refuseS5b ? [] : theirs.candidates, inc.signal);
         void readInto(stream, view(js.sid), false);
       } catch (err) {
         s5b.close();
@@ -121,6 +126,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
           throw errors.transfer(`SOCKS5 failed and the fallback offered is not acceptable (${(err as Error).message})`);
         }
         current = 'ibb';
+        inc.setMethod?.('ibb');
         transportEl = r.content!.transport!;
         await js.send('transport-accept', { transport: runIbb() });
       }
