@@ -26,6 +26,11 @@ export interface SinkOptions {
   resume?: boolean;
   /** the offer allows a range (XEP-0096 <range/>), so a kept part may be continued */
   canContinue?: boolean;
+  /**
+   * What identifies the file for --resume when the offer carries no hash (Jingle sends its
+   * checksum after the data): a continued file must then be verified by that late checksum.
+   */
+  resumeKey?: string;
 }
 
 export interface SinkResult {
@@ -68,7 +73,7 @@ export class FileSink {
 
   /** Where a broken transfer of this file keeps its bytes (undefined: not resumable). */
   get partPath(): string | undefined {
-    const hash = this.opts.sha256 ?? this.opts.md5;
+    const hash = this.opts.sha256 ?? this.opts.md5 ?? this.opts.resumeKey;
     if (!this.opts.resume || !hash) return undefined;
     const id = createHash('sha256').update(`${this.name}\0${this.opts.size}\0${hash}`).digest('hex').slice(0, 32);
     return path.join(this.opts.dir, `.xfer-resume-${id}.part`);
@@ -232,6 +237,10 @@ export class FileSink {
       } else if (this.opts.md5) {
         if (this.opts.md5.toLowerCase() !== d.md5) throw errors.integrity('md5 of the received bytes does not match the offer');
         verified = 'md5';
+      } else if (this.resumedFrom > 0) {
+        // The kept prefix was matched by name, size and sender only: without a hash of the whole
+        // file a stale or tampered prefix would land unnoticed.
+        throw errors.integrity('the file was continued from kept bytes and the sender sent no hash to verify it');
       }
       const final = await this.place();
       return { path: final, bytes: this.written, sha256: d.sha256, verified };

@@ -45,13 +45,13 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         else if (e.bytes < e.total) line(chalk.dim(`hashing ${p(e.file)}: ${formatBytes(e.bytes)} of ${formatBytes(e.total)}`));
         break;
       case 'offer':
-        line(`offering ${chalk.bold(p(e.name))} (${formatBytes(e.size)}) to ${p(e.to)} via ${e.methods.map((m) => METHOD_LABEL[m] ?? m).join(', ')}`);
+        line(`offering ${chalk.bold(p(e.name))} (${formatBytes(e.size)}) to ${p(e.to)} via ${proto(e.protocol)}${e.methods.map((m) => METHOD_LABEL[m] ?? m).join(', ')}`);
         break;
       case 'offer-received':
         line(`offer from ${p(e.from)}: ${chalk.bold(p(e.name))} (${formatBytes(e.size)})`);
         break;
       case 'accepted':
-        line(`${chalk.green('accepted')} ${e.name ? p(e.name) : ''} via ${METHOD_LABEL[e.method] ?? e.method}${e.offset ? ` from byte ${e.offset}` : ''}`);
+        line(`${chalk.green('accepted')} ${e.name ? p(e.name) : ''} via ${proto(e.protocol)}${METHOD_LABEL[e.method] ?? e.method}${e.offset ? ` from byte ${e.offset}` : ''}`);
         break;
       case 'declined':
         line(chalk.yellow(`declined ${e.name ? p(e.name) : 'offer'}${e.from ? ` from ${p(e.from)}` : ''}: ${p(e.reason)}`));
@@ -61,7 +61,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
       case 'method-failed':
         bars.get(e.sid)?.terminate();
         bars.delete(e.sid);
-        line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} failed: ${p(e.reason)}; trying the next method`));
+        line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} failed: ${p(e.reason)}${/ next$/.test(e.reason) ? '' : '; trying the next method'}`));
         break;
       case 'progress': {
         if (!tty || e.total === 0) break;
@@ -86,7 +86,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         bars.delete(e.sid);
         const rate = e.seconds > 0 ? `${formatBytes(e.bytes / e.seconds)}/s` : '';
         const where = e.direction === 'received' ? ` -> ${p(e.path ?? '')}` : ` to ${p(e.peer)}`;
-        line(`${chalk.green('✓')} ${e.direction} ${chalk.bold(p(e.name))}${where} ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s ${rate} via ${METHOD_LABEL[e.method] ?? e.method}`);
+        line(`${chalk.green('✓')} ${e.direction} ${chalk.bold(p(e.name))}${where} ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s ${rate} via ${proto(e.protocol)}${METHOD_LABEL[e.method] ?? e.method}`);
         line(chalk.dim(`  sha-256 ${e.sha256}${e.verified ? ` (verified: ${e.verified})` : ''}`));
         break;
       }
@@ -102,4 +102,9 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         break;
     }
   };
+}
+
+/** "Jingle " / "SI " before the transport's name, e.g. "via Jingle SOCKS5". */
+function proto(p: string | undefined): string {
+  return p === 'jingle' ? 'Jingle ' : p === 'si' ? 'SI ' : '';
 }

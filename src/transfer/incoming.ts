@@ -42,6 +42,8 @@ export interface TransferInfo {
   /** same key = same file from the same sender: a retry within the grace period */
   key: string;
   protocol?: 'si' | 'jingle';
+  /** identifies the file for --resume when there is no hash in the offer (see FileSink) */
+  resumeKey?: string;
 }
 
 interface Active {
@@ -143,7 +145,7 @@ export class IncomingTransfers {
     let method = firstMethod;
     const { opts } = this;
     const { emit } = opts;
-    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue });
+    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey });
     await sink.open();
     const abort = new AbortController();
     this.active.set(t.sid, { sink, abort, from: t.from, method });

@@ -10,7 +10,7 @@ import { jidOf } from '../helpers/fixture.js';
 const A = 'peggy';
 const B = 'trent';
 
-async function run(file: string, txArgs: string[], rxArgs: string[] = []) {
+async function runWith(file: string, txArgs: string[], rxArgs: string[] = []) {
   const out = tempDir();
   const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '120', ...rxArgs]);
   const t0 = Date.now();
@@ -36,7 +36,10 @@ function listener(behaviour: 'silent' | 'dead'): Promise<{ port: number; close: 
   });
 }
 
-describe('SOCKS5 bytestreams', () => {
+// The same SOCKS5 behaviour under both negotiations: SI (XEP-0065) and Jingle (XEP-0260).
+for (const protocol of ['si', 'jingle'] as const) {
+describe(`SOCKS5 bytestreams (${protocol})`, () => {
+  const run = (file: string, txArgs: string[], rxArgs: string[] = []) => runWith(file, [...txArgs, '--protocol', protocol], rxArgs);
   const src = tempDir();
   const f = randomFile(src, 's5b-4m.bin', 4 << 20);
 
@@ -73,22 +76,31 @@ describe('SOCKS5 bytestreams', () => {
     }
   });
 
-  it('every candidate dead: falls back to IBB with a new offer and succeeds', async () => {
+  // SI: a new offer (new sid) without s5b. Jingle: transport-replace inside the one session; the
+  // receiver offers no candidate of its own there, so SOCKS5 fails on both sides.
+  it(`every candidate dead: falls back to IBB and succeeds`, async () => {
     const dead = await listener('dead');
-    const { tx, done } = await run(f, ['--methods', 's5b,ibb', '--no-proxy', '--direct-host', `127.0.0.1:${dead.port}`], ['--s5b-candidate-timeout', '1000']);
+    const { tx, done } = await run(f, ['--methods', 's5b,ibb', '--no-proxy', '--direct-host', `127.0.0.1:${dead.port}`], ['--s5b-candidate-timeout', '1000', '--no-direct', '--no-proxy']);
     assert.equal(done.method, 'ibb');
+    assert.equal(done.protocol, protocol);
     const failed = tx.events.find((e) => e.event === 'method-failed');
     assert.equal(failed.method, 's5b');
     const offers = tx.events.filter((e) => e.event === 'offer');
-    assert.equal(offers.length, 2);
-    assert.notEqual(offers[0].sid, offers[1].sid, 'a new sid for the new offer');
-    assert.deepEqual(offers[1].methods, ['ibb']);
+    if (protocol === 'si') {
+      assert.equal(offers.length, 2);
+      assert.notEqual(offers[0].sid, offers[1].sid, 'a new sid for the new offer');
+      assert.deepEqual(offers[1].methods, ['ibb']);
+    } else {
+      assert.equal(offers.length, 1, 'one Jingle session throughout');
+      assert.deepEqual(tx.events.filter((e) => e.event === 'method-tried').map((e) => e.method), ['s5b', 'ibb']);
+    }
   });
 
   it('200 MiB arrives byte-identical (direct)', async () => {
-    const big = randomFile(src, 's5b-200m.bin', 200 << 20);
+    const big = randomFile(src, `s5b-200m-${protocol}.bin`, 200 << 20);
     const { done } = await run(big, ['--methods', 's5b', '--no-proxy']);
     assert.equal(done.bytes, 200 << 20);
-    console.log(`# SOCKS5 direct 200 MiB: ${(200 / done.seconds).toFixed(0)} MiB/s`);
+    console.log(`# ${protocol} SOCKS5 direct 200 MiB: ${(200 / done.seconds).toFixed(0)} MiB/s`);
   });
 });
+}

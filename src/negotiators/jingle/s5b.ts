@@ -36,15 +36,19 @@ export class JingleS5b {
   /** Listen, discover proxies, and return our <transport/> with every candidate. */
   async offer() {
     const me = this.xmpp.jid;
+    // When both sides reach each other's direct candidates, the higher priority wins (§2.4). The
+    // responder (the receiver) ranks its own a little lower, so that it connects out: its
+    // outgoing sockets read into one reused buffer (socks5/client.ts), accepted ones cannot.
+    const localPref = this.js.role === 'initiator' ? 65535 : 32767;
     if (this.opts.direct) {
       this.server = new StreamhostServer({ host: bindAddress(this.xmpp), port: this.opts.directPort });
       const bound = await this.server.listen();
       directCandidates(this.xmpp, this.opts.directHosts, bound.port).forEach((c, i) =>
-        this.ours.push({ cid: randomBytes(4).toString('hex'), jid: me, host: c.host, port: c.port, priority: priorityOf('direct', 65535 - i), type: 'direct' }),
+        this.ours.push({ cid: randomBytes(4).toString('hex'), jid: me, host: c.host, port: c.port, priority: priorityOf('direct', localPref - i), type: 'direct' }),
       );
     }
     const proxies = this.opts.proxies.length || this.opts.proxyDiscovery ? await proxyStreamhosts(this.xmpp, this.opts.proxies, this.opts.proxyDiscovery) : [];
-    proxies.forEach((p, i) => this.ours.push({ cid: randomBytes(4).toString('hex'), jid: p.jid, host: p.host, port: p.port, priority: priorityOf('proxy', 65535 - i), type: 'proxy' }));
+    proxies.forEach((p, i) => this.ours.push({ cid: randomBytes(4).toString('hex'), jid: p.jid, host: p.host, port: p.port, priority: priorityOf('proxy', localPref - i), type: 'proxy' }));
     const dstaddr = proxies.length ? s5bHash(this.tsid, me, this.js.peer) : undefined;
     return buildS5b({ kind: 'candidates', sid: this.tsid, mode: 'tcp', dstaddr, candidates: this.ours });
   }
