@@ -13,7 +13,12 @@ command -v libervia-backend >/dev/null && command -v libervia-cli >/dev/null || 
 command -v socat >/dev/null && command -v curl >/dev/null || apt_install socat curl
 npm run build --silent
 # A Libervia backend left by an interrupted run (its PID file under .run/): ours, stop it.
-stop_libervia() { local f; for f in .run/libervia*/backend.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done; return 0; }
+stop_libervia() {
+  local f
+  for f in .run/libervia*/backend.pid; do
+    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
+  done
+}
 trap 'stop_libervia; fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop; XFER_PROSODY_PORT_BASE=27220 XFER_PROSODY_RUN=$PWD/.run/prosody-faults fixtures/prosody/server.sh stop' EXIT
 fixtures/prosody/server.sh start
 fixtures/ejabberd/server.sh start

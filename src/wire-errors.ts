@@ -2,6 +2,19 @@
 // error conditions a peer answers an offer with. Tested as a table (test/unit/wire-errors).
 import { errors, type XferError } from './errors.js';
 import type { Reason } from './protocol/jingle.js';
+import type { StanzaErrorInfo } from './protocol/stanza-error.js';
+
+/** The iq error a peer answers an offer with (SI <si/> or Jingle session-initiate). */
+export function fromOfferError(e: StanzaErrorInfo, peer: string, protocol: 'si' | 'jingle'): XferError {
+  const { condition, app, text } = e;
+  const name = protocol === 'si' ? 'SI file transfer' : 'Jingle file transfer';
+  if (app?.name === 'no-valid-streams') return errors.noMethod(`${peer} supports none of the offered methods`);
+  if (app?.name === 'bad-profile') return errors.peerNoSi(`${peer} does not support the file-transfer profile`);
+  if (condition === 'forbidden' || condition === 'not-acceptable') return errors.declined(`${peer} declined${text ? `: ${text}` : ''}`);
+  if (condition === 'service-unavailable' || condition === 'feature-not-implemented') return errors.peerNoSi(`${peer} does not support ${name}`);
+  if (condition === 'recipient-unavailable' || condition === 'item-not-found') return errors.peerOffline(`${peer} went offline`);
+  return errors.transfer(`offer failed: ${condition}${app ? `/${app.name}` : ''}${text ? `: ${text}` : ''}`);
+}
 
 /** A peer's session-terminate reason, as the error that ends our side of the transfer. */
 export function fromReason(condition: string, text: string | undefined, peer: string): XferError {

@@ -6,6 +6,7 @@ import { NS } from '../protocol/ns.js';
 import { buildOffer, parseAnswer, type FileOffer, type OfferAnswer } from '../protocol/si.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import type { Session } from '../xmpp/session.js';
+import { fromOfferError } from '../wire-errors.js';
 
 export const newSid = () => `xfer-${randomBytes(12).toString('hex')}`;
 
@@ -14,15 +15,7 @@ export async function offerFile(session: Session, peer: string, offer: FileOffer
   try {
     res = await session.iq(peer, 'set', buildOffer(offer), timeoutMs);
   } catch (err) {
-    if (err instanceof StanzaError) {
-      const { condition, app, text } = err.info;
-      if (app?.name === 'no-valid-streams') throw errors.noMethod(`${peer} supports none of the offered methods (${offer.methods.join(', ')})`);
-      if (app?.name === 'bad-profile') throw errors.peerNoSi(`${peer} does not support the file-transfer profile`);
-      if (condition === 'forbidden' || condition === 'not-acceptable') throw errors.declined(`${peer} declined${text ? `: ${text}` : ''}`);
-      if (condition === 'service-unavailable' || condition === 'feature-not-implemented') throw errors.peerNoSi(`${peer} does not support SI file transfer`);
-      if (condition === 'recipient-unavailable' || condition === 'item-not-found') throw errors.peerOffline(`${peer} went offline`);
-      throw errors.transfer(`offer failed: ${err.message}`);
-    }
+    if (err instanceof StanzaError) throw fromOfferError(err.info, peer, 'si');
     if ((err as any)?.code === 'ETIMEOUT') throw errors.timeout(`${peer} did not answer the offer within ${Math.round(timeoutMs / 1000)} s`);
     throw err;
   }

@@ -84,6 +84,7 @@ export class Libervia {
     b.kill('SIGTERM');
     for (let i = 0; i < 50 && b.exitCode === null && b.signalCode === null; i++) await sleep(100);
     if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
+    rmSync(path.join(this.home, 'backend.pid'), { force: true });
   }
 }
 

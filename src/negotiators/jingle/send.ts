@@ -5,7 +5,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { debuglog } from 'node:util';
-import { errors, toXferError, type XferError } from '../../errors.js';
+import { errors, toXferError } from '../../errors.js';
 import { NS } from '../../protocol/ns.js';
 import type { Jingle } from '../../protocol/jingle.js';
 import { buildChecksum, buildDescription, parseDescription } from '../../protocol/jingle-ft.js';
@@ -14,7 +14,7 @@ import { StanzaError } from '../../protocol/stanza-error.js';
 import { streamFile } from '../../socks5/bytestream.js';
 import { ibbEndpoint } from '../../transports/ibb.js';
 import type { MethodName, SendContext } from '../../transports/types.js';
-import { toReason } from '../../wire-errors.js';
+import { fromOfferError, toReason } from '../../wire-errors.js';
 import type { SendJob, SendNegotiator, SendOutcome } from '../types.js';
 import { jingleEndpoint, newJingleSid, type JingleSession } from './session.js';
 import { JingleS5b } from './s5b.js';
@@ -54,7 +54,7 @@ export const jingleSender: SendNegotiator = {
       try {
         await js.send('session-initiate', { description, transport });
       } catch (err) {
-        throw initiateError(err, peer);
+        throw err instanceof StanzaError ? fromOfferError(err.info, peer, 'jingle') : err;
       }
       const accept = await js.next((j) => j.action === 'session-accept', job.offerTimeoutMs, signal, 'answer to the offer');
       const offset = parseDescription(accept.content?.description)?.range?.offset ?? 0;
@@ -132,14 +132,4 @@ async function hashPrefix(file: string, offset: number): Promise<Hash> {
   const h = createHash('sha256');
   if (offset > 0) for await (const c of createReadStream(file, { start: 0, end: offset - 1, highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h;
-}
-
-function initiateError(err: unknown, peer: string): XferError {
-  if (err instanceof StanzaError) {
-    if (err.condition === 'service-unavailable' || err.condition === 'feature-not-implemented') return errors.peerNoSi(`${peer} does not support Jingle file transfer`);
-    if (err.condition === 'forbidden' || err.condition === 'not-acceptable') return errors.declined(`${peer} declined${err.info.text ? `: ${err.info.text}` : ''}`);
-    if (err.condition === 'recipient-unavailable' || err.condition === 'item-not-found') return errors.peerOffline(`${peer} went offline`);
-    return errors.transfer(`session-initiate failed: ${err.message}`);
-  }
-  return toXferError(err);
 }

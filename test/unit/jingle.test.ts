@@ -1,0 +1,217 @@
+// Jingle File Transfer state machines without a server (test/helpers/fake-net.ts): the real
+// initiator and responder negotiators, the real IBB endpoint and SOCKS5 sockets on loopback,
+// the real incoming lifecycle and file sink. Hostile peers are written with the protocol builders.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import xml from '@xmpp/xml';
+import { FakeNet } from '../helpers/fake-net.js';
+import { jingleEndpoint } from '../../src/negotiators/jingle/session.js';
+import { jingleResponder } from '../../src/negotiators/jingle/respond.js';
+import { jingleSender } from '../../src/negotiators/jingle/send.js';
+import { siResponder, siSender } from '../../src/negotiators/si.js';
+import type { RespondContext } from '../../src/negotiators/types.js';
+import { NS } from '../../src/protocol/ns.js';
+import { buildJingle, parseJingle } from '../../src/protocol/jingle.js';
+import { buildChecksum, buildDescription } from '../../src/protocol/jingle-ft.js';
+import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
+import { buildData, buildOpen, buildClose } from '../../src/protocol/ibb.js';
+import { StanzaError } from '../../src/protocol/stanza-error.js';
+import type { XferEvent } from '../../src/report/events.js';
+import { IncomingTransfers } from '../../src/transfer/incoming.js';
+import { sendFile } from '../../src/transfer/outgoing.js';
+import type { MethodName, TransportOptions } from '../../src/transports/types.js';
+import type { Session } from '../../src/xmpp/session.js';
+
+const A = 'alice@test/a';
+const B = 'bob@test/b';
+const transport = (o: Partial<TransportOptions> = {}): TransportOptions => ({
+  ibbBlockSize: 4096, ibbWindow: 8, stallTimeoutMs: 5000, direct: true, directHosts: [], directPort: 0, httpHosts: [], httpPort: 0, proxies: [], proxyDiscovery: false, ...o,
+});
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function receiverOn(s: Session, methods: MethodName[], rx: Partial<RespondContext> = {}, allowed = (j: string) => j.startsWith('alice@')) {
+  const out = await mkdtemp(path.join(tmpdir(), 'xfer-unit-'));
+  const events: XferEvent[] = [];
+  const incoming = new IncomingTransfers({ outputDir: out, overwrite: false, resume: false, count: 1, stallTimeoutMs: 5000, retryGraceMs: 0, emit: (e) => events.push(e), signal: new AbortController().signal });
+  const ctx: RespondContext = {
+    session: s, incoming, allowed, methods, emit: (e) => events.push(e), ibbMaxBlockSize: 65535, s5bStaggerMs: 100, s5bCandidateTimeoutMs: 1000, stallTimeoutMs: 5000,
+    transport: { direct: true, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false }, ...rx,
+  };
+  const off = [siResponder.install(ctx), jingleResponder.install(ctx)];
+  const features = [...siResponder.features(methods), ...jingleResponder.features(methods), NS.hashes, NS.hashSha256];
+  return { out, events, incoming, features, uninstall: () => off.forEach((f) => f()) };
+}
+
+async function payload(size: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'xfer-unit-src-'));
+  const file = path.join(dir, 'data.bin');
+  const data = randomBytes(size);
+  writeFileSync(file, data);
+  return { file, data, p: { file, name: 'data.bin', size, mtime: new Date() } };
+}
+
+function send(s: Session, features: string[], p: any, methods: MethodName[], t: TransportOptions, events: XferEvent[] = []) {
+  return sendFile(s, B, features, p, { methods, negotiators: [jingleSender, siSender], offerTimeoutMs: 5000, transport: t, emit: (e) => events.push(e) }, new AbortController().signal);
+}
+
+describe('Jingle negotiators (in memory)', () => {
+  for (const method of ['ibb', 's5b'] as const) {
+    it(`${method}: the file arrives, verified by the checksum sent after the data`, async () => {
+      const net = new FakeNet();
+      const [a, b] = [net.session(A), net.session(B)];
+      const rx = await receiverOn(b, ['s5b', 'ibb']);
+      const { data, p } = await payload(300_007);
+      const tx: XferEvent[] = [];
+      await send(a, rx.features, p, [method], transport(), tx);
+      await rx.incoming.finished;
+      const done = rx.events.find((e) => e.event === 'done') as any;
+      assert.equal(done.protocol, 'jingle');
+      assert.equal(done.method, method);
+      assert.equal(done.verified, 'sha-256');
+      assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
+      assert.equal((tx.find((e) => e.event === 'done') as any).sha256, sha(data));
+      // one content, initiator set, the hash after the data: <hash-used/> in the offer, checksum later
+      const actions = net.log.filter((x) => x.el.getChild('jingle', NS.jingle)).map((x) => x.el.getChild('jingle', NS.jingle)!);
+      assert.equal(actions[0]!.attrs.action, 'session-initiate');
+      assert.equal(actions[0]!.attrs.initiator, A);
+      assert.ok(actions[0]!.toString().includes('hash-used'));
+      assert.ok(actions.some((j) => j.attrs.action === 'session-info' && j.getChild('checksum', NS.jingleFt)));
+      assert.equal(actions.at(-1)!.attrs.action, 'session-terminate');
+      rx.uninstall();
+    });
+  }
+
+  it('SOCKS5 with no reachable candidate on either side: transport-replace to IBB in the same session', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['s5b', 'ibb'], { transport: { direct: false, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false } });
+    const { data, p } = await payload(50_000);
+    const tx: XferEvent[] = [];
+    await send(a, rx.features, p, ['s5b', 'ibb'], transport({ directHosts: ['127.0.0.1:1'] }), tx);
+    await rx.incoming.finished;
+    assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
+    assert.deepEqual(tx.filter((e) => e.event === 'method-tried').map((e: any) => e.method), ['s5b', 'ibb']);
+    assert.equal(tx.filter((e) => e.event === 'offer').length, 1);
+    assert.ok(net.log.some((x) => x.el.getChild('jingle', NS.jingle)?.attrs.action === 'transport-replace'));
+    assert.equal((rx.events.find((e) => e.event === 'done') as any).method, 'ibb');
+    rx.uninstall();
+  });
+
+  it('a peer that answers transport-replace with transport-reject: a clear failure, no hang', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const ep = jingleEndpoint(b);
+    ep.listen(async (j, from) => {
+      const js = ep.open(j.sid, from, j.initiator!, j.content!.name);
+      const tsid = j.content!.transport!.attrs.sid;
+      setImmediate(async () => {
+        await js.send('session-accept', { description: buildDescription({ name: 'x', size: 1, hashes: {}, hashUsed: [] }), transport: xml('transport', { xmlns: NS.jingleS5b, sid: tsid, mode: 'tcp' }) });
+        await js.send('transport-info', { transport: xml('transport', { xmlns: NS.jingleS5b, sid: tsid }, xml('candidate-error')) }).catch(() => {});
+        await js.next((x) => x.action === 'transport-replace', 5000, new AbortController().signal, 'replace');
+        await js.send('transport-reject', {});
+      });
+    });
+    const { p } = await payload(1000);
+    const t0 = Date.now();
+    await assert.rejects(send(a, [NS.jingle, NS.jingleFt, NS.jingleS5b, NS.jingleIbb], p, ['s5b', 'ibb'], transport({ directHosts: ['127.0.0.1:1'] })), (e: any) => /transport-reject/.test(e.message));
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('a session-initiate asking for Jingle Encrypted Transports is ended with security-error; nothing saved', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    const terminated = new Promise<any>((resolve) => a.handleIq('set', NS.jingle, 'jingle', ({ child }) => void resolve(parseJingle(child))));
+    const initiate = buildJingle({ action: 'session-initiate', sid: 'jet1', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'secret.bin', size: 10, hashes: {}, hashUsed: ['sha-256'] }), transport: buildIbbTransport({ sid: 't', blockSize: 4096, stanza: 'iq' }), security: xml('security', { xmlns: NS.jet, name: 'f' }) } });
+    await a.iq(B, 'set', initiate);
+    const t = await terminated;
+    assert.equal(t.action, 'session-terminate');
+    assert.equal(t.reason.condition, 'security-error');
+    assert.deepEqual(readdirSync(rx.out), []);
+    rx.uninstall();
+  });
+
+  it('refuses session-initiate from a sender not allowed, and any Jingle iq from a third party', async () => {
+    const net = new FakeNet();
+    const [a, b, c] = [net.session(A), net.session(B), net.session('mallory@test/m')];
+    const rx = await receiverOn(b, ['ibb']);
+    const initiate = (sid: string, from: string) => buildJingle({ action: 'session-initiate', sid, initiator: from, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'x.bin', size: 4, hashes: {}, hashUsed: ['sha-256'] }), transport: buildIbbTransport({ sid: `ibb-${sid}`, blockSize: 4096, stanza: 'iq' }) } });
+    await assert.rejects(c.iq(B, 'set', initiate('m1', c.jid)), (e: any) => e instanceof StanzaError && e.condition === 'forbidden');
+    // alice's session exists; mallory's terminate and IBB data for it are refused
+    a.handleIq('set', NS.jingle, 'jingle', () => undefined);
+    await a.iq(B, 'set', initiate('s1', A));
+    await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(c.iq(B, 'set', buildJingle({ action: 'session-terminate', sid: 's1', reason: { condition: 'success' } })), (e: any) => e instanceof StanzaError && e.condition === 'item-not-found' && e.info.app?.name === 'unknown-session');
+    await assert.rejects(c.iq(B, 'set', buildOpen('ibb-s1', 4096)), (e: any) => e instanceof StanzaError);
+    // alice can still complete it: the checksum decides
+    await a.iq(B, 'set', buildOpen('ibb-s1', 4096));
+    await a.iq(B, 'set', buildData('ibb-s1', 0, Buffer.from('abcd')));
+    await a.iq(B, 'set', buildClose('ibb-s1'));
+    await a.iq(B, 'set', buildJingle({ action: 'session-info', sid: 's1', info: [buildChecksum('initiator', 'f', 'sha-256', createHash('sha256').update('abcd').digest('base64'))] }));
+    await rx.incoming.finished;
+    assert.equal(readFileSync(path.join(rx.out, 'x.bin'), 'utf8'), 'abcd');
+    rx.uninstall();
+  });
+
+  it('a checksum that does not match: media-error to the sender, nothing saved', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    const terminated = new Promise<any>((resolve) =>
+      a.handleIq('set', NS.jingle, 'jingle', ({ child }) => {
+        const j = parseJingle(child);
+        if (j?.action === 'session-terminate') resolve(j);
+      }),
+    );
+    const desc = buildDescription({ name: 'y.bin', size: 4, hashes: {}, hashUsed: ['sha-256'] });
+    await a.iq(B, 'set', buildJingle({ action: 'session-initiate', sid: 's2', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: desc, transport: buildIbbTransport({ sid: 'i2', blockSize: 4096, stanza: 'iq' }) } }));
+    await new Promise((r) => setTimeout(r, 50));
+    await a.iq(B, 'set', buildOpen('i2', 4096));
+    await a.iq(B, 'set', buildData('i2', 0, Buffer.from('abcd')));
+    await a.iq(B, 'set', buildClose('i2'));
+    await a.iq(B, 'set', buildJingle({ action: 'session-info', sid: 's2', info: [buildChecksum('initiator', 'f', 'sha-256', createHash('sha256').update('abce').digest('base64'))] }));
+    const t = await terminated;
+    assert.equal(t.reason.condition, 'media-error');
+    await rx.incoming.finished;
+    assert.equal(rx.incoming.result.error?.code, 'EINTEGRITY');
+    assert.deepEqual(readdirSync(rx.out), []);
+    rx.uninstall();
+  });
+
+  it('no checksum at all (as Dino): saved after a bounded wait, verified: none', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    a.handleIq('set', NS.jingle, 'jingle', () => undefined);
+    await a.iq(B, 'set', buildJingle({ action: 'session-initiate', sid: 's3', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'z.bin', size: 2, hashes: {}, hashUsed: [] }), transport: buildIbbTransport({ sid: 'i3', blockSize: 4096, stanza: 'iq' }) } }));
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await a.iq(B, 'set', buildOpen('i3', 4096));
+    await a.iq(B, 'set', buildData('i3', 0, Buffer.from('hi')));
+    await a.iq(B, 'set', buildClose('i3'));
+    await rx.incoming.finished;
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 2500 && waited < 6000, `waited ${waited} ms`);
+    assert.equal((rx.events.find((e) => e.event === 'done') as any).verified, 'none');
+    assert.equal(readFileSync(path.join(rx.out, 'z.bin'), 'utf8'), 'hi');
+    rx.uninstall();
+  });
+
+  it('SI over the same fake net: the SI negotiator still works beside Jingle', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    const { data, p } = await payload(20_000);
+    const tx: XferEvent[] = [];
+    await sendFile(a, B, rx.features, p, { methods: ['ibb'], negotiators: [siSender], offerTimeoutMs: 5000, transport: transport(), emit: (e) => tx.push(e) }, new AbortController().signal);
+    await rx.incoming.finished;
+    assert.equal((rx.events.find((e) => e.event === 'done') as any).protocol, 'si');
+    assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
+    rx.uninstall();
+  });
+});
