@@ -10,6 +10,7 @@ import { NS } from '../protocol/ns.js';
 import { buildAnswer, parseOffer, siCondition } from '../protocol/si.js';
 import { METHOD_NS, methodByNs, receiverFor, senderFor } from '../transports/index.js';
 import { replyError } from '../xmpp/session.js';
+import { retryKey } from '../transfer/incoming.js';
 import type { RespondContext, RespondNegotiator, SendJob, SendNegotiator, SendOutcome } from './types.js';
 
 export const siSender: SendNegotiator = {
@@ -80,7 +81,7 @@ export const siResponder: RespondNegotiator = {
         throw replyError('cancel', 'bad-request', parsed.reason, siCondition(parsed.condition));
       }
       const offer = parsed.offer;
-      const key = `${bare(from)}|${offer.name}|${offer.size}|${offer.sha256 ?? offer.md5 ?? ''}`;
+      const key = retryKey(bare(from), offer.name, offer.size);
       incoming.retrying(key);
       emit({ event: 'offer-received', from, name: offer.name, size: offer.size, sid: offer.sid, methods: offer.methods, protocol: 'si' });
       const decline = (reason: string) => {

@@ -39,7 +39,7 @@ export interface TransferInfo {
   md5?: string;
   /** base64, as on the wire; Jingle may instead pass it to complete() after the data */
   sha256?: string;
-  /** same key = same file from the same sender: a retry within the grace period */
+  /** same key = same file from the same sender: a retry within the grace period (retryKey()) */
   key: string;
   protocol?: 'si' | 'jingle';
   /** identifies the file for --resume when there is no hash in the offer (see FileSink) */
@@ -52,6 +52,13 @@ interface Active {
   from: string;
   method: string;
 }
+
+/**
+ * Same sender, name and size: the same file, whichever negotiation offers it. No hash in it: a
+ * Jingle offer carries none (its checksum comes last) and a retry by SI after a failed Jingle
+ * session must still count as the retry it is.
+ */
+export const retryKey = (bareFrom: string, name: string, size: number) => `${bareFrom}|${name}|${size}`;
 
 export class IncomingTransfers {
   readonly result: ReceiveResult = { received: 0, failed: 0, timedOut: false };

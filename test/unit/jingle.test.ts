@@ -202,6 +202,25 @@ describe('Jingle negotiators (in memory)', () => {
     rx.uninstall();
   });
 
+  it('a Jingle session that fails, to a peer that also speaks SI: SI is tried next and succeeds', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    // SOCKS5 cannot work (no candidates anywhere reachable); only SI has OOB.
+    const rx = await receiverOn(b, ['s5b', 'oob'], { transport: { direct: false, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false } });
+    (rx.incoming as any).opts.retryGraceMs = 3000;
+    const { data, p } = await payload(30_000);
+    const tx: XferEvent[] = [];
+    await send(a, rx.features, p, ['s5b', 'oob'], transport({ directHosts: ['127.0.0.1:1'] }), tx);
+    await rx.incoming.finished;
+    const done = rx.events.find((e) => e.event === 'done') as any;
+    assert.deepEqual([done.protocol, done.method], ['si', 'oob']);
+    assert.deepEqual(tx.filter((e) => e.event === 'offer').map((e: any) => e.protocol), ['jingle', 'si', 'si']);
+    assert.ok(tx.some((e) => e.event === 'method-failed' && e.method === 'jingle'));
+    assert.equal(rx.incoming.result.failed, 0, 'the failed Jingle attempt was retried, not counted');
+    assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
+    rx.uninstall();
+  });
+
   it('SI over the same fake net: the SI negotiator still works beside Jingle', async () => {
     const net = new FakeNet();
     const [a, b] = [net.session(A), net.session(B)];

@@ -14,6 +14,7 @@ import { readInto } from '../../socks5/bytestream.js';
 import type { Incoming, MethodName } from '../../transports/types.js';
 import { toReason } from '../../wire-errors.js';
 import { replyError } from '../../xmpp/session.js';
+import { retryKey } from '../../transfer/incoming.js';
 import type { RespondContext, RespondNegotiator } from '../types.js';
 import { jingleEndpoint, type JingleSession } from './session.js';
 import { JingleS5b } from './s5b.js';
@@ -70,7 +71,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
   const refuseS5b = method === 's5b' && !ctx.methods.includes('s5b') && ctx.methods.includes('ibb');
   if (!method || (!ctx.methods.includes(method) && !refuseS5b)) return decline('unsupported-transports', `transport ${j.content?.transport?.attrs.xmlns ?? '(none)'} is not accepted here`);
   const offered = sha256Of(file.hashes);
-  const key = `${bare(from)}|${file.name}|${file.size}|${offered ?? ''}`;
+  const key = retryKey(bare(from), file.name, file.size);
   incoming.retrying(key);
   emit({ event: 'offer-received', from, name: file.name, size: file.size, sid: js.sid, methods: [method], protocol: 'jingle' });
   if (incoming.knows(js.sid)) return decline('general-error', 'duplicate sid');
