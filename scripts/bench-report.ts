@@ -9,7 +9,7 @@ export const human = (n: number) => (n >= 1 << 20 ? `${n / 1048576} MiB` : `${n 
 function ceilingFor(r: any, res: any): [string, number] {
   // IBB goes through Prosody, which spends a fixed CPU time per MiB it relays: 1 / that is the
   // most any client could get through this server on one core.
-  if (r.method === 'ibb' && res.prosodyCpuSecondsPerMiB) return ['Prosody CPU wall', 1 / res.prosodyCpuSecondsPerMiB];
+  if ((r.method === 'ibb' || r.method === 'jingle-ibb') && res.prosodyCpuSecondsPerMiB) return ['Prosody CPU wall', 1 / res.prosodyCpuSecondsPerMiB];
   const cc = res.ceilings[r.size] as Ceilings | undefined;
   if (!cc) return ['', NaN];
   if (r.method === 's5b-proxy') return ['proxy65 relay', cc.proxy];
@@ -68,6 +68,11 @@ function targets(res: any): string[] {
     const wall = res.prosodyCpuSecondsPerMiB ? 1 / res.prosodyCpuSecondsPerMiB : NaN;
     const slix = res.slixmppIbb?.mibs;
     add('IBB ≥ 22 MiB/s (10× slixmpp), or ≥ 80 % of Prosody\'s CPU wall', `${fmt(ibb.mibs)} MiB/s = ${fmt(ibb.mibs / slix)}× slixmpp's IBB (${fmt(slix, 2)} MiB/s, measured); Prosody ${fmt(res.prosodyCpuSecondsPerMiB, 3)} CPU s/MiB = wall ${fmt(wall)} MiB/s → ${fmt(pct(ibb.mibs, wall), 0)} %`, ibb.mibs >= 22 || pct(ibb.mibs, wall) >= 80);
+  }
+  const js5b = row('jingle-s5b-direct');
+  if (js5b && s5b) {
+    add('Jingle SOCKS5 direct within 10 % of SI SOCKS5 direct\'s data rate', `${fmt(js5b.mibs)} vs ${fmt(s5b.mibs)} MiB/s = ${fmt(pct(js5b.mibs, s5b.mibs), 0)} %`, js5b.mibs >= 0.9 * s5b.mibs);
+    add('Jingle SOCKS5 direct wall time below SI\'s (no separate hashing pass)', `${fmt(js5b.wall, 2)} vs ${fmt(s5b.wall, 2)} s end to end, both CLIs`, js5b.wall < s5b.wall);
   }
   const bigRows = res.rows.filter((r: any) => r.size === big);
   const rss = Math.max(...bigRows.map((r: any) => Math.max(r.txRssMiB, r.rxRssMiB)));

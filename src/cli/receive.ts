@@ -1,0 +1,62 @@
+// `xfer receive` wiring: flags -> receive() -> exit code.
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { EXIT } from '../errors.js';
+import { receive } from '../commands/receive.js';
+import { availableMethods } from '../transports/index.js';
+import { common, connection, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
+
+export function registerReceive(program: Command, cli: CliContext): void {
+  common(program.command('receive'))
+    .description('wait for files and save them')
+    .option('-o, --output-dir <dir>', 'where files go', '.')
+    .option('--from <jid...>', 'accept offers only from these JIDs (default: roster contacts and your own account)')
+    .option('--once', 'exit after one transfer (same as --count 1)')
+    .addOption(new Option('--count <n>', 'exit after n transfers; 0 = keep running').default('0'))
+    .option('--timeout <seconds>', 'give up waiting after this long')
+    .option('--overwrite', 'replace existing files (default: pick a free name)')
+    .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
+    .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', DEFAULTS.ibbMaxBlockSize)
+    .option('--no-links', 'ignore jabber:x:oob links (HTTP File Upload) from allowed senders')
+    .option('--resume', 'keep the bytes of a broken transfer (hidden .xfer-resume-*.part) and continue it when the same file is offered again')
+    .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', DEFAULTS.retryGrace)
+    .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', DEFAULTS.s5bStagger)
+    .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', DEFAULTS.s5bCandidateTimeout)
+    .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
+    .option('--direct-host <host...>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
+    .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
+    .action(async (flags: Flags) => {
+      const emit = cli.reporter(flags);
+      await cli.run(async () => {
+        const r = await receive({
+          connection: await connection(flags),
+          outputDir: path.resolve(flags.outputDir),
+          from: flags.from ?? [],
+          count: flags.once ? 1 : intArg('--count', 0)(flags.count),
+          timeoutMs: flags.timeout ? intArg('--timeout', 1)(flags.timeout) * 1000 : undefined,
+          overwrite: !!flags.overwrite,
+          methods: methodsArg(flags.methods),
+          stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
+          ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
+          retryGraceMs: intArg('--retry-grace', 0, 600000)(flags.retryGrace),
+          links: flags.links !== false,
+          resume: !!flags.resume,
+          s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
+          s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
+          transport: { direct: flags.direct !== false, directHosts: flags.directHost ?? [], directPort: 0, proxies: [], proxyDiscovery: flags.proxy !== false },
+          emit,
+          signal: cli.signal,
+        });
+        if (r.error) {
+          emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.received} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
+          return r.error.exitCode;
+        }
+        const wanted = flags.once ? 1 : Number(flags.count);
+        if (r.timedOut && wanted > 0 && r.received < wanted) {
+          emit({ event: 'error', code: 'ETIMEOUT', message: `timed out after receiving ${r.received} of ${wanted} file(s)`, exit: EXIT.timeout });
+          return EXIT.timeout;
+        }
+        return EXIT.ok;
+      });
+    });
+}

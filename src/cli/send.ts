@@ -1,0 +1,56 @@
+// `xfer send` wiring: flags -> send() or sendByUpload() -> exit code.
+import type { Command } from 'commander';
+import { EXIT, errors } from '../errors.js';
+import { send } from '../commands/send.js';
+import { sendByUpload } from '../commands/upload.js';
+import { parseProtocol } from '../negotiators/index.js';
+import { availableMethods } from '../transports/index.js';
+import { common, connection, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
+
+export function registerSend(program: Command, cli: CliContext): void {
+  common(program.command('send'))
+    .description('send files to an XMPP account (user@host picks an online resource; a full JID is used as given)')
+    .argument('<files_and_jid...>', 'FILE... JID')
+    .option('--methods <list>', `stream methods in order of preference (${availableMethods().join(',')})`, availableMethods().join(','))
+    .option('--method <method>', "one method only: s5b, oob, ibb, or 'upload' (HTTP File Upload + link; works for offline peers)")
+    .option('--protocol <protocol>', 'negotiation: auto (Jingle when the peer speaks it, else SI; SI after a failed Jingle session), jingle or si', 'auto')
+    .option('--desc <text>', 'description sent with the offer')
+    .option('--offer-timeout <seconds>', 'how long the peer has to accept', DEFAULTS.offerTimeout)
+    .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', DEFAULTS.peerTimeout)
+    .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', DEFAULTS.ibbBlockSize)
+    .option('--ibb-window <n>', 'IBB blocks in flight', DEFAULTS.ibbWindow)
+    .option('--no-direct', 'SOCKS5: do not offer our own streamhost')
+    .option('--direct-host <host...>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
+    .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)', '0')
+    .option('--http-host <host...>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)")
+    .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)', '0')
+    .option('--proxy <jid...>', 'SOCKS5: offer these proxies (instead of the ones found on your server)')
+    .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
+    .option('--limit-rate <rate>', 'cap the average send rate, bytes per second with optional K, M or G (e.g. 2M)')
+    .action(async (args: string[], flags: Flags) => {
+      const emit = cli.reporter(flags);
+      await cli.run(async () => {
+        if (args.length < 2) throw errors.usage('usage: xfer send FILE... JID');
+        const to = args[args.length - 1]!;
+        const files = args.slice(0, -1);
+        const r =
+          flags.method === 'upload'
+            ? await sendByUpload({ connection: await connection(flags), files, to, desc: flags.desc, emit, signal: cli.signal })
+            : await send({
+                connection: await connection(flags),
+                files,
+                to,
+                methods: methodsArg(flags.method ?? flags.methods),
+                protocol: parseProtocol(flags.protocol),
+                desc: flags.desc,
+                offerTimeoutMs: intArg('--offer-timeout', 1)(flags.offerTimeout) * 1000,
+                peerTimeoutMs: intArg('--peer-timeout', 1)(flags.peerTimeout) * 1000,
+                transport: transportOptions(flags),
+                emit,
+                signal: cli.signal,
+              });
+        if (r.error) emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.sent} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
+        return r.error ? r.error.exitCode : EXIT.ok;
+      });
+    });
+}
