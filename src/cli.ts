@@ -6,6 +6,7 @@ import { EXIT, errors, toXferError } from './errors.js';
 import { openTemporaryFiles } from './files/sink.js';
 import type { Emit } from './report/events.js';
 import { humanReporter } from './report/human.js';
+import { jsonReporter } from './report/json.js';
 import { reporterFor, type CliContext } from './cli/args.js';
 import { registerProbe } from './cli/probe.js';
 import { registerReceive } from './cli/receive.js';
@@ -18,7 +19,13 @@ export async function main(argv: string[]): Promise<void> {
     if (++interrupts > 1) process.exit(EXIT.interrupted);
     ac.abort(errors.cancelled('interrupted'));
   });
-  process.on('SIGTERM', () => ac.abort(errors.cancelled('terminated')));
+  // SIGTERM cleans up exactly like Ctrl-C, and exits 128 + 15 as a terminated process should.
+  let terminated = false;
+  process.on('SIGTERM', () => {
+    terminated = true;
+    ac.abort(errors.cancelled('terminated'));
+  });
+  const exitFor = (code: number) => (terminated && code === EXIT.interrupted ? EXIT.terminated : code);
 
   let emit: Emit = humanReporter();
   // Last resort: a bug here or in a dependency (e.g. undici asserting on a malformed response from
@@ -32,11 +39,11 @@ export async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', fatal);
   const run = async (fn: () => Promise<number>) => {
     try {
-      process.exitCode = await fn();
+      process.exitCode = exitFor(await fn());
     } catch (e) {
       const err = toXferError(e);
-      emit({ event: 'error', code: err.code, message: err.message, exit: err.exitCode });
-      process.exitCode = err.exitCode;
+      emit({ event: 'error', code: err.code, message: err.message, exit: exitFor(err.exitCode) });
+      process.exitCode = exitFor(err.exitCode);
     }
   };
 
@@ -44,7 +51,13 @@ export async function main(argv: string[]): Promise<void> {
     .description('Move files between XMPP accounts (Jingle and SI file transfer: SOCKS5, IBB, out-of-band HTTP, HTTP upload)')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Command-line mistakes are events too: with --json a script gets them as JSON on stdout.
+    .configureOutput({
+      writeErr: (s) =>
+        argv.includes('--json')
+          ? jsonReporter()({ event: 'error', code: 'EUSAGE', message: s.trim().replace(/^error: /, ''), exit: EXIT.usage })
+          : process.stderr.write(s),
+    });
 
   const cli: CliContext = { run, reporter: (flags) => (emit = reporterFor(flags)), signal: ac.signal };
   registerSend(program, cli);

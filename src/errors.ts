@@ -16,6 +16,7 @@ export const EXIT = {
   timeout: 10,
   file: 11,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitName = keyof typeof EXIT;

@@ -8,6 +8,7 @@ import type { Emit } from '../report/events.js';
 import { humanReporter } from '../report/human.js';
 import { jsonReporter } from '../report/json.js';
 import { parseRate } from '../streams/rate.js';
+import { setVerbose } from '../log.js';
 import { parseMethods } from '../transports/index.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
 import type { SessionOptions } from '../xmpp/session.js';
@@ -19,6 +20,8 @@ export interface CommonFlags {
   ca?: string;
   insecure?: boolean;
   json?: boolean;
+  verbose?: boolean;
+  xml?: boolean;
   stallTimeout: string;
 }
 
@@ -60,8 +63,16 @@ export function common(cmd: Command): Command {
     .option('--ca <file>', 'trust this PEM certificate/CA for the server (or XFER_CA)')
     .option('--insecure', 'do not verify the server certificate (testing only)')
     .option('--json', 'one JSON event per line on stdout')
+    .option('-v, --verbose', 'print each protocol step (SI, Jingle, SOCKS5, IBB) on stderr')
+    .option('--xml', 'print every XML element sent (>>) and received (<<) on stderr; SASL payloads and IBB data elided')
     .option('--stall-timeout <seconds>', 'abort when no progress for this long', DEFAULTS.stallTimeout);
 }
+
+/**
+ * For options that take several values: repeat the option or separate with commas. Never
+ * variadic: `--proxy A FILE JID` must not swallow the positional arguments.
+ */
+export const list = (v: string, prev: string[] | undefined): string[] => [...(Array.isArray(prev) ? prev : []), ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
 export function rateArg(v: string): number {
   const n = parseRate(v);
@@ -107,7 +118,11 @@ export async function connection(flags: CommonFlags): Promise<SessionOptions> {
       throw errors.usage(`cannot read --ca ${caFile}: ${err.code ?? err.message}`);
     }
   }
-  return { jid, password: await getPassword({ passwordFile: flags.passwordFile, jid }), server: flags.server ?? process.env.XFER_SERVER, ca, insecure: !!flags.insecure };
+  const xmlLog = flags.xml ? (dir: 'in' | 'out', x: string) => void process.stderr.write(`${dir === 'in' ? '<<' : '>>'} ${x}\n`) : undefined;
+  return { jid, password: await getPassword({ passwordFile: flags.passwordFile, jid }), server: flags.server ?? process.env.XFER_SERVER, ca, insecure: !!flags.insecure, xmlLog };
 }
 
-export const reporterFor = (flags: CommonFlags): Emit => (flags.json ? jsonReporter() : humanReporter());
+export function reporterFor(flags: CommonFlags): Emit {
+  setVerbose(!!flags.verbose);
+  return flags.json ? jsonReporter() : humanReporter();
+}

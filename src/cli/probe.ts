@@ -17,6 +17,13 @@ export function registerProbe(program: Command, cli: CliContext): void {
     .option('--size <bytes>', 'payload size', DEFAULTS.probeSize)
     .option('--junit <file>', 'write the per-method results as JUnit XML')
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', DEFAULTS.peerTimeout)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xfer probe bob@example.org                           what bob's clients advertise (Jingle, SI, transports)
+  xfer probe --transfer --junit probe.xml bob@x.org    send a payload by each method, JUnit for CI`,
+    )
     .action(async (to: string, flags: Flags) => {
       const emit = cli.reporter(flags);
       await cli.run(async () => {

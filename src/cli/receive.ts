@@ -4,13 +4,13 @@ import { Option, type Command } from 'commander';
 import { EXIT } from '../errors.js';
 import { receive } from '../commands/receive.js';
 import { availableMethods } from '../transports/index.js';
-import { common, connection, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
+import { common, connection, list, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
 
 export function registerReceive(program: Command, cli: CliContext): void {
   common(program.command('receive'))
     .description('wait for files and save them')
     .option('-o, --output-dir <dir>', 'where files go', '.')
-    .option('--from <jid...>', 'accept offers only from these JIDs (default: roster contacts and your own account)')
+    .option('--from <jid>', 'accept offers only from this JID (repeat or comma-separate; default: roster contacts and your own account)', list)
     .option('--once', 'exit after one transfer (same as --count 1)')
     .addOption(new Option('--count <n>', 'exit after n transfers; 0 = keep running').default('0'))
     .option('--timeout <seconds>', 'give up waiting after this long')
@@ -23,8 +23,17 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', DEFAULTS.s5bStagger)
     .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', DEFAULTS.s5bCandidateTimeout)
     .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
-    .option('--direct-host <host...>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
+    .option('--direct-host <host>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)", list)
     .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xfer receive --once                                  one file from a roster contact into .
+  xfer receive -o ~/in --from alice@example.org        keep running, only alice may send
+  xfer receive --methods ibb --from a@x.org,b@x.org    in-band only (SOCKS5 offers fall back)
+  xfer receive --resume -o ~/in                        continue broken transfers when re-sent`,
+    )
     .action(async (flags: Flags) => {
       const emit = cli.reporter(flags);
       await cli.run(async () => {

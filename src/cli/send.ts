@@ -1,11 +1,11 @@
 // `xfer send` wiring: flags -> send() or sendByUpload() -> exit code.
 import type { Command } from 'commander';
 import { EXIT, errors } from '../errors.js';
-import { send } from '../commands/send.js';
+import { prepareFiles, send } from '../commands/send.js';
 import { sendByUpload } from '../commands/upload.js';
 import { parseProtocol } from '../negotiators/index.js';
 import { availableMethods } from '../transports/index.js';
-import { common, connection, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
+import { common, connection, list, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
 
 export function registerSend(program: Command, cli: CliContext): void {
   common(program.command('send'))
@@ -20,19 +20,32 @@ export function registerSend(program: Command, cli: CliContext): void {
     .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', DEFAULTS.ibbBlockSize)
     .option('--ibb-window <n>', 'IBB blocks in flight', DEFAULTS.ibbWindow)
     .option('--no-direct', 'SOCKS5: do not offer our own streamhost')
-    .option('--direct-host <host...>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)")
-    .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)', '0')
-    .option('--http-host <host...>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)")
-    .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)', '0')
-    .option('--proxy <jid...>', 'SOCKS5: offer these proxies (instead of the ones found on your server)')
+    .option('--direct-host <host>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server; repeat or comma-separate)", list)
+    .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)')
+    .option('--http-host <host>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)", list)
+    .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)')
+    .option('--proxy <jid>', 'SOCKS5: offer this proxy instead of the ones found on your server (repeat or comma-separate)', list)
     .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
     .option('--limit-rate <rate>', 'cap the average send rate, bytes per second with optional K, M or G (e.g. 2M)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xfer send report.pdf bob@example.org                 one file; Jingle or SI, whatever the peer speaks
+  xfer send a.jpg b.jpg bob@example.org/laptop         several files to one resource
+  xfer send --method upload big.iso bob@example.org    HTTP upload + link: works when bob is offline
+  xfer send --methods ibb --protocol si f bob@x.org    force SI over in-band bytestreams
+  xfer send --proxy proxy.example.org f bob@x.org      offer this SOCKS5 proxy (repeatable)
+  xfer send --json f bob@example.org | jq .            one JSON event per line, for scripts`,
+    )
     .action(async (args: string[], flags: Flags) => {
       const emit = cli.reporter(flags);
       await cli.run(async () => {
         if (args.length < 2) throw errors.usage('usage: xfer send FILE... JID');
         const to = args[args.length - 1]!;
         const files = args.slice(0, -1);
+        // A typo in a file name must not cost a password prompt or a login.
+        await prepareFiles(files);
         const r =
           flags.method === 'upload'
             ? await sendByUpload({ connection: await connection(flags), files, to, desc: flags.desc, emit, signal: cli.signal })

@@ -33,11 +33,10 @@ export interface SendResult {
 }
 
 
-export async function send(opts: SendOptions): Promise<SendResult> {
-  const { emit } = opts;
-  // Check every file before logging in: a typo should not cost a connection.
+/** Every file must be a readable regular file; checked before anything touches the network. */
+export async function prepareFiles(files: string[]): Promise<PreparedFile[]> {
   const prepared: PreparedFile[] = [];
-  for (const file of opts.files) {
+  for (const file of files) {
     let st;
     try {
       st = await fsp.stat(file);
@@ -47,6 +46,13 @@ export async function send(opts: SendOptions): Promise<SendResult> {
     if (!st.isFile()) throw errors.file(`${file} is not a regular file`);
     prepared.push({ file, name: path.basename(file), size: st.size, mtime: st.mtime });
   }
+  return prepared;
+}
+
+export async function send(opts: SendOptions): Promise<SendResult> {
+  const { emit } = opts;
+  // Check every file before logging in: a typo should not cost a connection.
+  const prepared = await prepareFiles(opts.files);
 
   const session = await connect(opts.connection);
   const abortOnClose = new AbortController();

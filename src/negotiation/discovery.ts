@@ -7,7 +7,7 @@
 // presence with directed presence of its own (once per full JID), and the sender disco#info's
 // each resource that shows up. Roster contacts' resources show up through the usual presence
 // broadcast and go through the same check.
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import xml, { type Element } from '@xmpp/xml';
 import { errors } from '../errors.js';
 import { buildCaps, buildInfoQuery, buildInfoResult, parseInfo, CAPS_NODE, type DiscoInfo } from '../protocol/disco.js';
@@ -16,7 +16,7 @@ import { StanzaError } from '../protocol/stanza-error.js';
 import type { Session } from '../xmpp/session.js';
 import { replyError } from '../xmpp/session.js';
 
-const log = debuglog('xfer:disco');
+const log = debug('xfer:disco');
 
 export const bare = (jid: string) => jid.split('/')[0]!.toLowerCase();
 

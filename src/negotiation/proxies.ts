@@ -1,6 +1,6 @@
 // Finding SOCKS5 proxies (XEP-0065 §4): disco#items on our server, disco#info on each item for
 // the proxy/bytestreams identity, then ask each proxy for its streamhost address.
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import { buildItemsQuery, parseItems } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
 import { parseProxyAddress, type StreamHost } from '../protocol/bytestreams.js';
@@ -8,7 +8,7 @@ import xml from '@xmpp/xml';
 import type { Session } from '../xmpp/session.js';
 import { discoInfo } from './discovery.js';
 
-const log = debuglog('xfer:proxies');
+const log = debug('xfer:proxies');
 
 export async function proxyAddress(session: Session, jid: string, timeoutMs = 5000): Promise<StreamHost | undefined> {
   try {

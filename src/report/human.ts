@@ -16,7 +16,7 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+  return `${i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
@@ -25,11 +25,25 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
   if (process.env.NO_COLOR) chalk.level = 0;
   else if (!tty) chalk.level = 0;
   const bars = new Map<string, ProgressBar>();
+  const names = new Map<string, string>(); // sid -> file name, for the progress line
+  const lastPlain = new Map<string, number>();
+  // A bar is finished or cleared before anything else is printed, on every outcome: the last line
+  // on the terminal is always a whole message, never "ETA 3.3s" followed by an error.
+  const clearBars = () => {
+    for (const b of bars.values()) b.terminate();
+    bars.clear();
+  };
   const line = (s: string) => {
+    clearBars();
     err.write(`${s}\n`);
   };
   const p = printable;
+  const label = (sid: string) => {
+    const n = p(names.get(sid) ?? '');
+    return n.length > 24 ? `${n.slice(0, 11)}…${n.slice(-12)}` : n;
+  };
   return (e: XferEvent) => {
+    if ('sid' in e && e.sid && 'name' in e && e.name) names.set(e.sid, e.name);
     switch (e.event) {
       case 'connected':
         line(chalk.dim(`connected as ${p(e.jid)}`));
@@ -59,15 +73,22 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
       case 'method-tried':
         break;
       case 'method-failed':
-        bars.get(e.sid)?.terminate();
-        bars.delete(e.sid);
         line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} failed: ${p(e.reason)}${/ next$/.test(e.reason) ? '' : '; trying the next method'}`));
         break;
       case 'progress': {
-        if (!tty || e.total === 0) break;
+        if (e.total === 0) break;
+        if (!tty) {
+          // In a log (CI, a pipe): a plain line every few seconds, like curl or rsync would.
+          const now = Date.now();
+          if (e.bytes < e.total && now - (lastPlain.get(e.sid) ?? 0) < 5000) break;
+          lastPlain.set(e.sid, now);
+          const eta = e.rate > 0 && e.bytes < e.total ? `, ETA ${Math.ceil((e.total - e.bytes) / e.rate)} s` : '';
+          err.write(`  ${label(e.sid)}: ${formatBytes(e.bytes)} of ${formatBytes(e.total)} (${Math.floor((100 * e.bytes) / e.total)} %), ${formatBytes(e.rate)}/s${eta}\n`);
+          break;
+        }
         let bar = bars.get(e.sid);
         if (!bar) {
-          bar = new ProgressBar(`  ${METHOD_LABEL[e.method] ?? e.method} [:bar] :percent :xfered :speed/s ETA :etas`, {
+          bar = new ProgressBar(`  ${label(e.sid)} ${METHOD_LABEL[e.method] ?? e.method} [:bar] :percent :xfered :speed/s ETA :etas`, {
             total: e.total,
             width: 30,
             complete: '=',
@@ -82,8 +103,6 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         break;
       }
       case 'done': {
-        bars.get(e.sid)?.terminate();
-        bars.delete(e.sid);
         const rate = e.seconds > 0 ? `${formatBytes(e.bytes / e.seconds)}/s` : '';
         const where = e.direction === 'received' ? ` -> ${p(e.path ?? '')}` : ` to ${p(e.peer)}`;
         line(`${chalk.green('✓')} ${e.direction} ${chalk.bold(p(e.name))}${where} ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s ${rate} via ${proto(e.protocol)}${METHOD_LABEL[e.method] ?? e.method}`);
@@ -91,10 +110,6 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
         break;
       }
       case 'file-failed':
-        if (e.sid) {
-          bars.get(e.sid)?.terminate();
-          bars.delete(e.sid);
-        }
         line(chalk.red(`✗ ${p(e.name)}: ${p(e.reason)}`) + (e.kept ? chalk.dim(` (kept ${formatBytes(e.kept)} to resume)`) : ''));
         break;
       case 'error':

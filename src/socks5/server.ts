@@ -14,9 +14,9 @@
 //   |VER | CMD |  RSV  | ATYP | LEN | DST.ADDR | DST.PORT |  |VER | REP |  RSV  | ATYP | LEN | ADDR | PORT |
 //   | 05 | 01  |  00   |  03  | 40  | 40 hex   |  00 00   |  | 05 | 00  |  00   |  03  | 40  | hash | 00 00|
 import net from 'node:net';
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 
-const log = debuglog('xfer:socks5');
+const log = debug('xfer:socks5');
 
 const enum State {
   Greeting,

@@ -44,6 +44,8 @@ export interface TransferInfo {
   protocol?: 'si' | 'jingle';
   /** identifies the file for --resume when there is no hash in the offer (see FileSink) */
   resumeKey?: string;
+  /** the sender's modification time, given to the saved file */
+  date?: string;
 }
 
 interface Active {
@@ -152,7 +154,7 @@ export class IncomingTransfers {
     let method = firstMethod;
     const { opts } = this;
     const { emit } = opts;
-    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey });
+    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey, date: t.date });
     await sink.open();
     const abort = new AbortController();
     this.active.set(t.sid, { sink, abort, from: t.from, method });

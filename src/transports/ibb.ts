@@ -9,7 +9,7 @@
 // negotiated the sid, in sequence, valid base64, within the negotiated block size; anything else
 // gets the spec's error and ends the transfer.
 import { open } from 'node:fs/promises';
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import { errors, XferError } from '../errors.js';
 import { buildClose, buildData, buildOpen, decodeStrict, nextSeq, parseData, parseOpen } from '../protocol/ibb.js';
 import { NS } from '../protocol/ns.js';
@@ -18,7 +18,7 @@ import { replyError, type Session } from '../xmpp/session.js';
 import { RateLimiter } from '../streams/rate.js';
 import type { Incoming, IncomingRegistry, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 
-const log = debuglog('xfer:ibb');
+const log = debug('xfer:ibb');
 const MIN_BLOCK = 512;
 
 interface IbbState {

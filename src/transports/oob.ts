@@ -4,7 +4,7 @@
 // addresses SOCKS5 direct would use, send the URL, and wait for the receiver's iq result, which
 // by the spec comes only after the download finished. Receiver: download (src/http/download.ts) into the
 // sink, and answer only after the command verified the hash and placed the file.
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import { errors, XferError } from '../errors.js';
 import { OneFileServer } from '../http/file-server.js';
 import { DownloadError, download } from '../http/download.js';
@@ -17,7 +17,7 @@ import type { IncomingRegistry, ReceiverTransport, SendContext, SenderTransport 
 import path from 'node:path';
 import { RateLimiter } from '../streams/rate.js';
 
-const log = debuglog('xfer:oob');
+const log = debug('xfer:oob');
 
 export const oobSender: SenderTransport = {
   name: 'oob',

@@ -4,7 +4,7 @@
 // proxies, and when the target names the one it used, stream the file over it (activating the
 // proxy first if it was one). Target: race all candidates, answer streamhost-used.
 import type net from 'node:net';
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import { errors } from '../errors.js';
 import { NS } from '../protocol/ns.js';
 import { buildActivate, buildStreamhosts, buildUsed, dstAddr, parseStreamhosts, parseUsed, type StreamHost } from '../protocol/bytestreams.js';
@@ -18,7 +18,7 @@ import { replyError } from '../xmpp/session.js';
 import { abortable } from '../streams/abortable.js';
 import type { IncomingRegistry, ReceiverTransport, SendContext, SenderTransport } from './types.js';
 
-const log = debuglog('xfer:s5b');
+const log = debug('xfer:s5b');
 
 export const s5bSender: SenderTransport = {
   name: 's5b',

@@ -2,11 +2,11 @@
 // answer: the handler's result, the <error/> it throws, or service-unavailable when nobody
 // handles it (RFC 6120 §8.2.3) — and a handler that crashes answers internal-server-error
 // instead of taking the process down.
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import xml, { type Element } from '@xmpp/xml';
 import { buildError } from '../protocol/stanza-error.js';
 
-const log = debuglog('xfer:iq');
+const log = debug('xfer:iq');
 
 export interface IqRequest {
   stanza: Element;

@@ -2,7 +2,7 @@
 // stream-features + iq caller + sasl + resource binding) with xfer's own STARTTLS step (so that
 // --ca and --insecure reach tls.connect) and SASL mechanisms (see scram.ts).
 import tls from 'node:tls';
-import { debuglog } from 'node:util';
+import { debug } from '../log.js';
 import { Client } from '@xmpp/client-core';
 import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
 import _middleware from '@xmpp/middleware';
@@ -26,7 +26,7 @@ import { withTimeout } from '../streams/abortable.js';
 class XferTcp extends (ConnectionTCP as any) {}
 (XferTcp as any).prototype.Parser = LinearParser;
 
-const log = debuglog('xfer:xmpp');
+const log = debug('xfer:xmpp');
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
 export interface SessionOptions {
@@ -36,6 +36,8 @@ export interface SessionOptions {
   ca?: Buffer;
   insecure?: boolean;
   connectTimeoutMs?: number;
+  /** --xml: every top-level element in ('<<') and out ('>>'), SASL payloads and IBB data elided */
+  xmlLog?: (direction: 'in' | 'out', xml: string) => void;
 }
 
 export interface Session {
@@ -103,6 +105,10 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   _resourceBinding({ iqCaller, streamFeatures }, resource ?? `xfer-${Math.random().toString(36).slice(2, 8)}`);
 
   entity.on('error', (err: Error) => log('error %s', err.message));
+  if (opts.xmlLog) {
+    entity.on('element', (el: Element) => opts.xmlLog!('in', redact(el)));
+    entity.on('send', (el: Element) => opts.xmlLog!('out', redact(el)));
+  }
   try {
     await withTimeout(entity.start(), opts.connectTimeoutMs ?? 15000, () => errors.connect(`timed out connecting to ${host}:${port}`));
   } catch (err) {
@@ -183,4 +189,14 @@ export class IqReplyError extends Error {
   constructor(readonly error: Element) {
     super('iq error reply');
   }
+}
+
+const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+
+/** What --xml may print: SASL exchanges carry password-derived data; IBB blocks are just bulk. */
+export function redact(el: Element): string {
+  if (el.attrs.xmlns === NS_SASL && el.text()) return xml(el.name, el.attrs, '[redacted]').toString();
+  const data = el.getChild('data', 'http://jabber.org/protocol/ibb');
+  if (data && data.text().length > 64) return xml(el.name, el.attrs, xml('data', data.attrs, `[${data.text().length} base64 characters]`)).toString();
+  return el.toString();
 }

@@ -159,7 +159,7 @@ describe('a SOCKS5 proxy that is down', () => {
     const out = tempDir();
     const f = randomFile(src, 'proxy-race.bin', 1 << 20);
     const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '60']);
-    const t = await xfer(A, ['send', f, jidOf(B), '--methods', 's5b', '--no-direct', '--proxy', fake.jid, 'proxy.localhost']).done;
+    const t = await xfer(A, ['send', f, jidOf(B), '--methods', 's5b', '--no-direct', '--proxy', fake.jid, '--proxy', 'proxy.localhost']).done;
     const r = await rx.done;
     assert.equal(t.code, 0, JSON.stringify(t.events));
     assert.equal(r.code, 0, JSON.stringify(r.events));

@@ -34,12 +34,14 @@ export interface XferOpts {
   fileSizeLimitKiB?: number;
   /** human output (what a person at a terminal sees) instead of --json; no events are parsed */
   human?: boolean;
+  /** the xfer executable (default: this checkout's bin/xfer; the package test passes an installed one) */
+  bin?: string;
 }
 
 export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
   const fx = opts.fx ?? PROSODY;
   const conn = ['--jid', jidOf(user, fx), '--server', opts.server ?? fx.server, ...(opts.noCa ? [] : ['--ca', fx.caFile])];
-  const argv = [path.join(ROOT, 'bin/xfer'), ...args, ...(opts.human ? [] : ['--json']), ...conn];
+  const argv = [opts.bin ?? path.join(ROOT, 'bin/xfer'), ...args, ...(opts.human ? [] : ['--json']), ...conn];
   const [cmd, cmdArgs] =
     opts.fileSizeLimitKiB === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, ...argv]];
   const child = spawn(cmd, cmdArgs, {

@@ -3,7 +3,7 @@
 // lifecycle, session-accept with our own SOCKS5 candidates (or the IBB block size we take), run
 // the transport (answering a transport-replace to IBB when SOCKS5 fails), wait a short bounded
 // time for the checksum that comes after the data, and end the session with the verdict.
-import { debuglog } from 'node:util';
+import { debug } from '../../log.js';
 import { errors, toXferError } from '../../errors.js';
 import { bare } from '../../negotiation/discovery.js';
 import { NS } from '../../protocol/ns.js';
@@ -20,7 +20,7 @@ import { jingleEndpoint, type JingleSession } from './session.js';
 import { JingleS5b } from './s5b.js';
 import { transportNs } from './send.js';
 
-const log = debuglog('xfer:jingle');
+const log = debug('xfer:jingle');
 /** After the last byte, how long a checksum that is still on its way may take. */
 const CHECKSUM_WAIT_MS = 3000;
 const REPLACE_WAIT_MS = 30000;
@@ -81,7 +81,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
 
   let inc: Incoming;
   try {
-    inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
+    inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', date: file.date, resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
   } catch (err) {
     const x = toXferError(err);
     return decline('failed-application', x.message);

@@ -5,7 +5,7 @@
 // reads. The socket work itself is src/socks5/.
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { debuglog } from 'node:util';
+import { debug } from '../../log.js';
 import { errors } from '../../errors.js';
 import { bindAddress, directCandidates } from '../../net/addresses.js';
 import { proxyStreamhosts } from '../../negotiation/proxies.js';
@@ -19,7 +19,7 @@ import type { TransportOptions } from '../../transports/types.js';
 import type { Session } from '../../xmpp/session.js';
 import type { JingleSession } from './session.js';
 
-const log = debuglog('xfer:jingle-s5b');
+const log = debug('xfer:jingle-s5b');
 const REPORT_TIMEOUT_MS = 30000;
 
 export type S5bOptions = Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'> & { staggerMs: number; candidateTimeoutMs: number };

@@ -4,7 +4,7 @@
 // computed while sending in a checksum session-info, and the receiver's session-terminate.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { debuglog } from 'node:util';
+import { debug } from '../../log.js';
 import { errors, toXferError } from '../../errors.js';
 import { NS } from '../../protocol/ns.js';
 import type { Jingle } from '../../protocol/jingle.js';
@@ -19,7 +19,7 @@ import type { SendJob, SendNegotiator, SendOutcome } from '../types.js';
 import { jingleEndpoint, newJingleSid, type JingleSession } from './session.js';
 import { JingleS5b } from './s5b.js';
 
-const log = debuglog('xfer:jingle');
+const log = debug('xfer:jingle');
 export const JINGLE_METHODS: readonly MethodName[] = ['s5b', 'ibb'];
 export const transportNs = (m: MethodName) => (m === 's5b' ? NS.jingleS5b : NS.jingleIbb);
 const CONTENT = 'file';

@@ -6,7 +6,7 @@
 //   PENDING ──session-accept──► ACTIVE ──session-terminate──► ENDED
 //      └────────────session-terminate (decline, busy, …)──────────┘
 import { randomBytes } from 'node:crypto';
-import { debuglog } from 'node:util';
+import { debug } from '../../log.js';
 import type { Element } from '@xmpp/xml';
 import { errors, type XferError } from '../../errors.js';
 import { buildJingle, jingleError, parseJingle, type Content, type Jingle, type JingleAction, type Reason } from '../../protocol/jingle.js';
@@ -14,7 +14,7 @@ import { NS } from '../../protocol/ns.js';
 import { replyError, type Session } from '../../xmpp/session.js';
 import { fromReason } from '../../wire-errors.js';
 
-const log = debuglog('xfer:jingle');
+const log = debug('xfer:jingle');
 
 export const newJingleSid = () => randomBytes(12).toString('hex');
 
