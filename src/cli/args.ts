@@ -11,16 +11,19 @@ import { parseRate } from '../streams/rate.js';
 import { setVerbose } from '../log.js';
 import { parseMethods } from '../transports/index.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
-import type { SessionOptions } from '../xmpp/session.js';
+import { splitJid, type SessionOptions } from '../xmpp/session.js';
 
 export interface CommonFlags {
   jid?: string;
   passwordFile?: string;
   server?: string;
+  directTls?: boolean;
+  dnsServer?: string;
   ca?: string;
   insecure?: boolean;
   json?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
   xml?: boolean;
   stallTimeout: string;
 }
@@ -59,10 +62,13 @@ export function common(cmd: Command): Command {
   return cmd
     .option('--jid <jid>', 'your account (or XFER_JID)')
     .option('--password-file <file>', 'read the password from this file (else XFER_PASSWORD, else a prompt)')
-    .option('--server <host[:port]>', 'connect here instead of the JID\'s domain (or XFER_SERVER)')
+    .option('--server <host[:port]>', 'connect here instead of looking up the JID\'s domain in DNS (or XFER_SERVER)')
+    .option('--direct-tls', 'with --server: TLS from the first byte (XEP-0368), not STARTTLS (default port 5223)')
+    .option('--dns-server <addr[:port]>', 'ask this DNS resolver for SRV records instead of the system\'s (or XFER_DNS_SERVER)')
     .option('--ca <file>', 'trust this PEM certificate/CA for the server (or XFER_CA)')
     .option('--insecure', 'do not verify the server certificate (testing only)')
     .option('--json', 'one JSON event per line on stdout')
+    .option('-q, --quiet', 'human output: only results and errors (no progress, no steps)')
     .option('-v, --verbose', 'print each protocol step (SI, Jingle, SOCKS5, IBB) on stderr')
     .option('--xml', 'print every XML element sent (>>) and received (<<) on stderr; SASL payloads and IBB data elided')
     .option('--stall-timeout <seconds>', 'abort when no progress for this long', DEFAULTS.stallTimeout);
@@ -119,10 +125,22 @@ export async function connection(flags: CommonFlags): Promise<SessionOptions> {
     }
   }
   const xmlLog = flags.xml ? (dir: 'in' | 'out', x: string) => void process.stderr.write(`${dir === 'in' ? '<<' : '>>'} ${x}\n`) : undefined;
-  return { jid, password: await getPassword({ passwordFile: flags.passwordFile, jid }), server: flags.server ?? process.env.XFER_SERVER, ca, insecure: !!flags.insecure, xmlLog };
+  const server = flags.server ?? process.env.XFER_SERVER;
+  if (flags.directTls && !server) throw errors.usage('--direct-tls needs --server (without it, DNS SRV records say which servers speak direct TLS)');
+  splitJid(jid);
+  return {
+    jid,
+    password: await getPassword({ passwordFile: flags.passwordFile, jid }),
+    server,
+    directTls: !!flags.directTls,
+    dnsServer: flags.dnsServer ?? process.env.XFER_DNS_SERVER,
+    ca,
+    insecure: !!flags.insecure,
+    xmlLog,
+  };
 }
 
 export function reporterFor(flags: CommonFlags): Emit {
   setVerbose(!!flags.verbose);
-  return flags.json ? jsonReporter() : humanReporter();
+  return flags.json ? jsonReporter() : humanReporter(process.stderr, { quiet: !!flags.quiet });
 }

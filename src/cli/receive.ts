@@ -1,7 +1,11 @@
 // `xfer receive` wiring: flags -> receive() -> exit code.
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { EXIT } from '../errors.js';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
+import { EXIT, errors } from '../errors.js';
 import { receive } from '../commands/receive.js';
 import { availableMethods } from '../transports/index.js';
 import { common, connection, list, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
@@ -25,6 +29,7 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
     .option('--direct-host <host>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)", list)
     .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
+    .option('--stdout', 'receive one file and write it to standard output once it is verified (implies --once; not with --json)')
     .addHelpText(
       'after',
       `
@@ -32,16 +37,22 @@ Examples:
   xfer receive --once                                  one file from a roster contact into .
   xfer receive -o ~/in --from alice@example.org        keep running, only alice may send
   xfer receive --methods ibb --from a@x.org,b@x.org    in-band only (SOCKS5 offers fall back)
-  xfer receive --resume -o ~/in                        continue broken transfers when re-sent`,
+  xfer receive --resume -o ~/in                        continue broken transfers when re-sent
+  xfer receive --stdout --from alice@x.org | tar x     one file into a pipe, written after verification`,
     )
     .action(async (flags: Flags) => {
       const emit = cli.reporter(flags);
       await cli.run(async () => {
+        if (flags.stdout && flags.json) throw errors.usage('--stdout writes the file to standard output: it cannot carry --json events too');
+        // --stdout: into a private folder first; nothing reaches the pipe before verification.
+        const stdoutDir = flags.stdout ? await mkdtemp(path.join(tmpdir(), 'xfer-stdout-')) : undefined;
+        let saved: string | undefined;
+        try {
         const r = await receive({
           connection: await connection(flags),
-          outputDir: path.resolve(flags.outputDir),
+          outputDir: stdoutDir ?? path.resolve(flags.outputDir),
           from: flags.from ?? [],
-          count: flags.once ? 1 : intArg('--count', 0)(flags.count),
+          count: flags.once || flags.stdout ? 1 : intArg('--count', 0)(flags.count),
           timeoutMs: flags.timeout ? intArg('--timeout', 1)(flags.timeout) * 1000 : undefined,
           overwrite: !!flags.overwrite,
           methods: methodsArg(flags.methods),
@@ -53,9 +64,13 @@ Examples:
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
           transport: { direct: flags.direct !== false, directHosts: flags.directHost ?? [], directPort: 0, proxies: [], proxyDiscovery: flags.proxy !== false },
-          emit,
+          emit: (e) => {
+            if (e.event === 'done' && e.direction === 'received') saved = e.path;
+            emit(e);
+          },
           signal: cli.signal,
         });
+        if (stdoutDir && saved && !r.error) await pipeline(createReadStream(saved), process.stdout);
         if (r.error) {
           emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.received} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
           return r.error.exitCode;
@@ -66,6 +81,9 @@ Examples:
           return EXIT.timeout;
         }
         return EXIT.ok;
+        } finally {
+          if (stdoutDir) await rm(stdoutDir, { recursive: true, force: true });
+        }
       });
     });
 }

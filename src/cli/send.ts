@@ -1,7 +1,10 @@
 // `xfer send` wiring: flags -> send() or sendByUpload() -> exit code.
 import type { Command } from 'commander';
 import { EXIT, errors } from '../errors.js';
+import { stat } from 'node:fs/promises';
 import { prepareFiles, send } from '../commands/send.js';
+import { spool } from '../files/spool.js';
+import { splitJid } from '../xmpp/session.js';
 import { sendByUpload } from '../commands/upload.js';
 import { parseProtocol } from '../negotiators/index.js';
 import { availableMethods } from '../transports/index.js';
@@ -15,6 +18,7 @@ export function registerSend(program: Command, cli: CliContext): void {
     .option('--method <method>', "one method only: s5b, oob, ibb, or 'upload' (HTTP File Upload + link; works for offline peers)")
     .option('--protocol <protocol>', 'negotiation: auto (Jingle when the peer speaks it, else SI; SI after a failed Jingle session), jingle or si', 'auto')
     .option('--desc <text>', 'description sent with the offer')
+    .option('--name <name>', "the file name to offer for standard input (FILE '-')")
     .option('--offer-timeout <seconds>', 'how long the peer has to accept', DEFAULTS.offerTimeout)
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', DEFAULTS.peerTimeout)
     .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', DEFAULTS.ibbBlockSize)
@@ -36,6 +40,8 @@ Examples:
   xfer send --method upload big.iso bob@example.org    HTTP upload + link: works when bob is offline
   xfer send --methods ibb --protocol si f bob@x.org    force SI over in-band bytestreams
   xfer send --proxy proxy.example.org f bob@x.org      offer this SOCKS5 proxy (repeatable)
+  xfer send photos/ bob@example.org                    a folder: every file, subfolders kept (xfer receivers)
+  tar c src | xfer send - --name src.tar bob@x.org     standard input (copied to a temporary file first)
   xfer send --json f bob@example.org | jq .            one JSON event per line, for scripts`,
     )
     .action(async (args: string[], flags: Flags) => {
@@ -43,9 +49,24 @@ Examples:
       await cli.run(async () => {
         if (args.length < 2) throw errors.usage('usage: xfer send FILE... JID');
         const to = args[args.length - 1]!;
+        splitJid(to);
         const files = args.slice(0, -1);
         // A typo in a file name must not cost a password prompt or a login.
-        await prepareFiles(files);
+        const stdin = files.filter((f) => f === '-').length;
+        if (stdin > 1) throw errors.usage("standard input ('-') can be sent once");
+        if (stdin && !flags.name) throw errors.usage("sending standard input ('-') needs --name NAME");
+        if (stdin && flags.method === 'upload') throw errors.usage("--method upload takes files, not standard input ('-')");
+        await prepareFiles(files.filter((f) => f !== '-'));
+        const spooled = stdin ? await spool(process.stdin, flags.name) : undefined;
+        const prepared = [];
+        for (const f of files) {
+          if (f !== '-') prepared.push(...(await prepareFiles([f])));
+          else {
+            const st = await stat(spooled!.file);
+            prepared.push({ file: spooled!.file, name: spooled!.name, size: st.size, mtime: st.mtime });
+          }
+        }
+        try {
         const r =
           flags.method === 'upload'
             ? await sendByUpload({ connection: await connection(flags), files, to, desc: flags.desc, emit, signal: cli.signal })
@@ -53,6 +74,7 @@ Examples:
                 connection: await connection(flags),
                 files,
                 to,
+                prepared,
                 methods: methodsArg(flags.method ?? flags.methods),
                 protocol: parseProtocol(flags.protocol),
                 desc: flags.desc,
@@ -64,6 +86,9 @@ Examples:
               });
         if (r.error) emit({ event: 'error', code: r.error.code, message: `${r.failed} of ${r.failed + r.sent} file(s) failed: ${r.error.message}`, exit: r.error.exitCode });
         return r.error ? r.error.exitCode : EXIT.ok;
+        } finally {
+          await spooled?.cleanup();
+        }
       });
     });
 }

@@ -48,7 +48,7 @@ export async function probe(opts: {
   const session = await connect(opts.connection);
   let peer;
   try {
-    opts.emit({ event: 'connected', jid: session.jid });
+    opts.emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const info = receiverInfo([]);
     serveDisco(session, info);
     await session.send(presence(info, undefined, -1));

@@ -50,7 +50,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
   const incoming = new IncomingTransfers(opts);
   const result = incoming.result;
   try {
-    emit({ event: 'connected', jid: session.jid });
+    emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const allowed = await allowPolicy(session, opts.from);
     const links = installLinks(session, incoming, allowed, opts);
     const ctx = {

@@ -9,7 +9,7 @@ import type { Emit } from '../report/events.js';
 import { sendFile, usableNegotiators } from '../transfer/outgoing.js';
 import type { PreparedFile } from '../negotiators/types.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
-import { connect, type SessionOptions } from '../xmpp/session.js';
+import { connect, splitJid, type SessionOptions } from '../xmpp/session.js';
 
 export interface SendOptions {
   connection: SessionOptions;
@@ -18,6 +18,8 @@ export interface SendOptions {
   methods: MethodName[];
   /** auto: Jingle when the peer speaks it, else SI (and SI after a failed Jingle session) */
   protocol: ProtocolChoice;
+  /** already checked and expanded (prepareFiles, or standard input spooled to a file) */
+  prepared?: PreparedFile[];
   desc?: string;
   offerTimeoutMs: number;
   peerTimeoutMs: number;
@@ -33,7 +35,11 @@ export interface SendResult {
 }
 
 
-/** Every file must be a readable regular file; checked before anything touches the network. */
+/**
+ * What `send` will offer, checked before anything touches the network: every argument is a
+ * readable regular file or a folder, whose regular files are each offered with their relative
+ * path (symlinks inside it are not followed, so nothing outside the folder goes).
+ */
 export async function prepareFiles(files: string[]): Promise<PreparedFile[]> {
   const prepared: PreparedFile[] = [];
   for (const file of files) {
@@ -43,23 +49,48 @@ export async function prepareFiles(files: string[]): Promise<PreparedFile[]> {
     } catch (err: any) {
       throw errors.file(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, err);
     }
-    if (!st.isFile()) throw errors.file(`${file} is not a regular file`);
-    prepared.push({ file, name: path.basename(file), size: st.size, mtime: st.mtime });
+    if (st.isDirectory()) prepared.push(...(await walk(file)));
+    else if (st.isFile()) prepared.push({ file, name: path.basename(file), size: st.size, mtime: st.mtime });
+    else throw errors.file(`${file} is not a regular file or a folder`);
   }
   return prepared;
 }
 
+async function walk(root: string): Promise<PreparedFile[]> {
+  const out: PreparedFile[] = [];
+  const visit = async (dir: string, rel: string[]) => {
+    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch((err) => {
+      throw errors.file(`cannot read folder ${dir}: ${err.message}`, err);
+    });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) await visit(full, [...rel, e.name]);
+      else if (e.isFile()) {
+        const st = await fsp.stat(full);
+        const parts = [...rel, e.name];
+        // Third-party receivers keep only a name: the flattened path still says where it came from.
+        out.push({ file: full, name: parts.join('_'), path: parts.join('/'), size: st.size, mtime: st.mtime });
+      }
+    }
+  };
+  await visit(root, [path.basename(path.resolve(root))]);
+  if (out.length === 0) throw errors.file(`${root} has no regular files to send`);
+  return out;
+}
+
 export async function send(opts: SendOptions): Promise<SendResult> {
   const { emit } = opts;
+  splitJid(opts.to); // a malformed peer JID is a usage error before anything else
   // Check every file before logging in: a typo should not cost a connection.
-  const prepared = await prepareFiles(opts.files);
+  const prepared = opts.prepared ?? (await prepareFiles(opts.files));
 
   const session = await connect(opts.connection);
   const abortOnClose = new AbortController();
   session.onClose((err) => abortOnClose.abort(err));
   const signal = AbortSignal.any([opts.signal, abortOnClose.signal]);
   try {
-    emit({ event: 'connected', jid: session.jid });
+    emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const info = receiverInfo([]);
     serveDisco(session, info);
     await session.send(presence(info, undefined, -1));

@@ -41,7 +41,7 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
   const session = await connect(opts.connection);
   const result: SendResult = { sent: 0, failed: 0 };
   try {
-    emit({ event: 'connected', jid: session.jid });
+    emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const service = await findUploadService(session);
     const to = opts.to.split('/')[0]!;
     for (const file of opts.files) {

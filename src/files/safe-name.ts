@@ -9,22 +9,40 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 const MAX_BYTES = 200; // leaves room under NAME_MAX (255) for " (NN)" and our temp prefix
 
 export function safeFileName(raw: string): string {
-  let name = raw.replace(ANSI, '').replace(UNSAFE, '');
-  name = name.split(/[/\\]/).pop() ?? '';
+  return cleanComponent(raw.replace(ANSI, '').replace(UNSAFE, '').split(/[/\\]/).pop() ?? '') || 'file';
+}
+
+const MAX_DEPTH = 16;
+
+/**
+ * A relative path from a peer (a file sent from a folder) as components that stay inside the
+ * output directory: each one cleaned like a file name, empty, '.' and '..' dropped, at most 16
+ * deep. The last component is the file name. Undefined when nothing usable is left.
+ */
+export function safeRelativePath(raw: string): string[] | undefined {
+  const parts = raw.replace(ANSI, '').replace(UNSAFE, '').split(/[/\\]/).map(cleanComponent).filter(Boolean);
+  if (parts.length === 0) return undefined;
+  return parts.slice(-MAX_DEPTH);
+}
+
+function cleanComponent(component: string): string {
+  let name = component;
   // Leading dots (hidden files, "..") and trailing dots/spaces (Windows strips them) go.
   name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   name = name.replace(/[<>:"|?*]/g, '_');
   if (WINDOWS_RESERVED.test(name)) name = `_${name}`;
-  name = truncateUtf8(name, MAX_BYTES);
-  return name || 'file';
+  return truncateUtf8(name, MAX_BYTES);
 }
 
+// One cut in bytes, then back to the last whole character: linear in the name's length (a
+// 200,000-character name once took seconds, cut one character at a time).
 function truncateUtf8(name: string, max: number): string {
   if (Buffer.byteLength(name) <= max) return name;
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
-  let stem = name.slice(0, name.length - ext.length);
-  while (Buffer.byteLength(stem + ext) > max) stem = [...stem].slice(0, -1).join('');
+  const room = max - Buffer.byteLength(ext);
+  let stem = Buffer.from(name.slice(0, name.length - ext.length).slice(0, room)).subarray(0, room).toString('utf8');
+  stem = stem.replace(/\uFFFD+$/, ''); // a character cut in half
   return stem + ext;
 }
 

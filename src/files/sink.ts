@@ -13,7 +13,8 @@ import { createReadStream, promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 import { errors, XferError } from '../errors.js';
 import { DualHash, b64ToHex } from './hash.js';
-import { numbered, safeFileName } from './safe-name.js';
+import { safeFileName, safeRelativePath } from './safe-name.js';
+import { finishAttributes, placeFile } from './place.js';
 
 export interface SinkOptions {
   dir: string;
@@ -33,6 +34,8 @@ export interface SinkOptions {
   resumeKey?: string;
   /** the sender's modification time (ISO 8601), given to the saved file */
   date?: string;
+  /** relative path from the sender's folder (xfer extension): saved in those subfolders */
+  relPath?: string;
 }
 
 export interface SinkResult {
@@ -43,8 +46,7 @@ export interface SinkResult {
 }
 
 const FLUSH_BYTES = 1 << 20;
-/** link() errors that mean "this filesystem has no hard links", not "this name is taken" */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
+
 
 /** Temporary files currently open, so that a fatal error can still remove them (see cli.ts). */
 export const openTemporaryFiles = new Set<string>();
@@ -61,8 +63,13 @@ export class FileSink {
   /** bytes taken over from a kept part (the range offset to ask for) */
   resumedFrom = 0;
 
+  /** subfolders of the output directory the file goes into (from a relative path) */
+  private subdirs: string[] = [];
+
   constructor(private opts: SinkOptions) {
-    this.name = safeFileName(opts.offeredName);
+    const parts = opts.relPath ? safeRelativePath(opts.relPath) : undefined;
+    if (parts) this.subdirs = parts.slice(0, -1);
+    this.name = parts ? parts.join('/') : safeFileName(opts.offeredName);
     // sha-256 is always computed (it is reported); md5 only when it is all the sender gave.
     this.hash = new DualHash(!opts.sha256 && !!opts.md5);
   }
@@ -247,7 +254,7 @@ export class FileSink {
         throw errors.integrity('the file was continued from kept bytes and the sender sent no hash to verify it');
       }
       const final = await this.place();
-      await this.finishAttributes(final);
+      await finishAttributes(final, this.opts.date);
       return { path: final, bytes: this.written, sha256: d.sha256, verified };
     } catch (err) {
       await this.cleanup();
@@ -288,61 +295,9 @@ export class FileSink {
     openTemporaryFiles.delete(this.tmp);
   }
 
-  // The temporary file is 0600 (nobody else may read a half-received file); the saved one gets
-  // what any new file gets here (0666 less the umask) and the sender's date when it gave one.
-  private async finishAttributes(final: string): Promise<void> {
-    try {
-      await fsp.chmod(final, 0o666 & ~process.umask());
-      const t = this.opts.date ? Date.parse(this.opts.date) : NaN;
-      if (Number.isFinite(t) && t > 0) await fsp.utimes(final, new Date(), new Date(t));
-    } catch {
-      // A filesystem without modes or times (vfat) keeps its defaults: the file itself is fine.
-    }
-  }
-
-  // link() fails with EEXIST instead of replacing, so two receivers (or a file created meanwhile)
-  // can never be clobbered without --overwrite.
   private async place(): Promise<string> {
-    if (this.opts.overwrite) {
-      const target = path.join(this.opts.dir, this.name);
-      await fsp.rename(this.tmp, target);
-      openTemporaryFiles.delete(this.tmp);
-      return target;
-    }
-    for (let n = 0; n < 10000; n++) {
-      const target = path.join(this.opts.dir, n === 0 ? this.name : numbered(this.name, n));
-      try {
-        await (this.noLinks ? this.reserveAndRename(target) : fsp.link(this.tmp, target));
-        await fsp.rm(this.tmp, { force: true });
-        openTemporaryFiles.delete(this.tmp);
-        return target;
-      } catch (err: any) {
-        if (!this.noLinks && NO_HARD_LINKS.has(err?.code)) {
-          this.noLinks = true;
-          n--;
-          continue;
-        }
-        if (err?.code !== 'EEXIST') throw err instanceof XferError ? err : errors.file(`cannot save ${target}: ${err.message}`, err);
-      }
-    }
-    throw errors.file('no free file name');
-  }
-
-  private noLinks = false;
-
-  /**
-   * Where hard links do not exist (FAT/exFAT, some network shares): create the name exclusively
-   * ('wx' fails if anything is there), then rename the verified file over that empty placeholder,
-   * which is ours. Never replaces a file someone else made.
-   */
-  private async reserveAndRename(target: string): Promise<void> {
-    const fh = await fsp.open(target, 'wx', 0o600);
-    await fh.close();
-    try {
-      await fsp.rename(this.tmp, target);
-    } catch (err) {
-      await fsp.rm(target, { force: true });
-      throw err;
-    }
+    const final = await placeFile(this.tmp, { dir: this.opts.dir, subdirs: this.subdirs, base: path.basename(this.name), overwrite: this.opts.overwrite });
+    openTemporaryFiles.delete(this.tmp);
+    return final;
   }
 }

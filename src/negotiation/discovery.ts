@@ -12,7 +12,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { errors } from '../errors.js';
 import { buildCaps, buildInfoQuery, buildInfoResult, parseInfo, CAPS_NODE, type DiscoInfo } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
-import { StanzaError } from '../protocol/stanza-error.js';
+import { parseError, StanzaError } from '../protocol/stanza-error.js';
 import type { Session } from '../xmpp/session.js';
 import { replyError } from '../xmpp/session.js';
 
@@ -114,7 +114,14 @@ export async function resolvePeer(session: Session, target: string, ownInfo: Dis
       );
     }, timeoutMs);
     const off = session.onStanza((el) => {
-      if (el.name !== 'presence' || el.attrs.type) return;
+      if (el.name !== 'presence') return;
+      // The server answers presence to a domain it cannot reach (a typo, a dead server) or an
+      // account that does not exist with an error at once: say so now, not after the timeout.
+      if (el.attrs.type === 'error' && bare(el.attrs.from ?? '') === want) {
+        const e = parseError(el);
+        return finish(errors.peerOffline(`${target} cannot be reached: ${e?.condition ?? 'error'}${e?.text ? ` (${e.text})` : ''}`));
+      }
+      if (el.attrs.type) return;
       const from = el.attrs.from ?? '';
       if (bare(from) !== want || !from.includes('/') || from === session.jid || checked.has(from)) return;
       checked.add(from);

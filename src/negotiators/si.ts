@@ -37,7 +37,7 @@ export const siSender: SendNegotiator = {
       const answer = await offerFile(
         session,
         peer,
-        { sid, name: p.name, size: p.size, date: p.mtime.toISOString(), desc: job.desc, md5: hashes.md5 || undefined, sha256: hexToB64(hashes.sha256), range: true, methods },
+        { sid, name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, md5: hashes.md5 || undefined, sha256: hexToB64(hashes.sha256), range: true, methods },
         job.offerTimeoutMs,
       );
       const method = methodByNs(answer.method)!;
@@ -97,7 +97,7 @@ export const siResponder: RespondNegotiator = {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason: 'no common stream method' });
         throw replyError('cancel', 'bad-request', undefined, siCondition('no-valid-streams'));
       }
-      const inc = await incoming.begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key, protocol: 'si', date: offer.date }, method, offer.range);
+      const inc = await incoming.begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key, protocol: 'si', date: offer.date, path: offer.path }, method, offer.range);
       incoming.registry.add(inc);
       const offset = inc.sink.resumedFrom || undefined;
       emit({ event: 'accepted', sid: offer.sid, method, name: inc.sink.name, offset, protocol: 'si' });

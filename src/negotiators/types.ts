@@ -10,9 +10,12 @@ import type { Session } from '../xmpp/session.js';
 
 export interface PreparedFile {
   file: string;
+  /** the name offered: a basename, or for a file from a folder its flattened relative path */
   name: string;
   size: number;
   mtime: Date;
+  /** relative path (dir/sub/name) for a file from a folder: xfer receivers recreate the folders */
+  path?: string;
 }
 
 /** The driver's watch over one transport run: progress re-arms the stall watchdog. */

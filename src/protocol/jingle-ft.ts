@@ -21,6 +21,8 @@ export interface JingleFile {
   hashUsed: string[];
   /** present when the offer/accept has <range/> */
   range?: { offset: number; length?: number };
+  /** xfer extension: relative path when sent from a folder (`name` is then flattened) */
+  path?: string;
 }
 
 export function buildDescription(f: JingleFile): Element {
@@ -39,6 +41,7 @@ export function buildDescription(f: JingleFile): Element {
       f.range ? xml('range', { offset: f.range.offset || undefined, length: f.range.length }) : null,
       ...Object.entries(f.hashes).map(([algo, v]) => xml('hash', { xmlns: NS.hashes, algo }, v)),
       ...f.hashUsed.map((algo) => xml('hash-used', { xmlns: NS.hashes, algo })),
+      f.path ? xml('path', { xmlns: NS.xferPath }, f.path) : null,
     ),
   );
 }
@@ -69,6 +72,7 @@ export function parseFile(file: Element | undefined): JingleFile | undefined {
     hashes: parseHashes(file),
     hashUsed: file.getChildren('hash-used', NS.hashes).map((h) => h.attrs.algo ?? '').filter(Boolean),
     range,
+    path: file.getChildText('path', NS.xferPath) ?? undefined,
   };
 }
 

@@ -23,4 +23,6 @@ export const NS = {
   jingleS5b: 'urn:xmpp:jingle:transports:s5b:1',
   jingleIbb: 'urn:xmpp:jingle:transports:ibb:1',
   jet: 'urn:xmpp:jingle:jet:0',
+  /** xfer extension: <path/> inside <file/>, the relative path of a file sent from a folder */
+  xferPath: 'urn:xfer:relative-path:0',
 } as const;

@@ -23,6 +23,8 @@ export interface FileOffer {
   sha256?: string; // base64, XEP-0300
   range: boolean;
   methods: string[];
+  /** xfer extension: relative path (a/b/name) when sent from a folder; `name` is then flattened */
+  path?: string;
 }
 
 export interface OfferAnswer {
@@ -40,6 +42,7 @@ export function buildOffer(o: FileOffer): Element {
       o.desc ? xml('desc', {}, o.desc) : null,
       o.range ? xml('range') : null,
       o.sha256 ? xml('hash', { xmlns: NS.hashes, algo: 'sha-256' }, o.sha256) : null,
+      o.path ? xml('path', { xmlns: NS.xferPath }, o.path) : null,
     ),
     xml(
       'feature',
@@ -88,6 +91,7 @@ export function parseOffer(si: Element): OfferParse {
       sha256: sha ? sha.text().trim() : undefined,
       range: !!file.getChild('range'),
       methods,
+      path: file.getChildText('path', NS.xferPath) ?? undefined,
     },
   };
 }

@@ -5,7 +5,7 @@
 export type Protocol = 'si' | 'jingle';
 
 export type XferEvent =
-  | { event: 'connected'; jid: string }
+  | { event: 'connected'; jid: string; server?: string }
   | { event: 'listening'; jid: string; features: string[] }
   | { event: 'peer'; jid: string }
   | { event: 'hashing'; file: string; bytes: number; total: number }

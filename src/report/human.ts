@@ -19,7 +19,8 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
-export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
+/** `quiet`: only results (done, failed, declined) and errors. */
+export function humanReporter(err: NodeJS.WriteStream = process.stderr, opts: { quiet?: boolean } = {}) {
   const tty = !!err.isTTY;
   // https://no-color.org: any non-empty NO_COLOR turns colour off (chalk itself does not check it).
   if (process.env.NO_COLOR) chalk.level = 0;
@@ -42,11 +43,13 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr) {
     const n = p(names.get(sid) ?? '');
     return n.length > 24 ? `${n.slice(0, 11)}…${n.slice(-12)}` : n;
   };
+  const RESULTS = new Set(['done', 'file-failed', 'declined', 'error']);
   return (e: XferEvent) => {
     if ('sid' in e && e.sid && 'name' in e && e.name) names.set(e.sid, e.name);
+    if (opts.quiet && !RESULTS.has(e.event)) return;
     switch (e.event) {
       case 'connected':
-        line(chalk.dim(`connected as ${p(e.jid)}`));
+        line(chalk.dim(`connected as ${p(e.jid)}${e.server ? ` to ${p(e.server)}` : ''}`));
         break;
       case 'listening':
         line(`waiting for files as ${chalk.bold(p(e.jid))}`);

@@ -46,6 +46,8 @@ export interface TransferInfo {
   resumeKey?: string;
   /** the sender's modification time, given to the saved file */
   date?: string;
+  /** relative path when sent from a folder (xfer extension) */
+  path?: string;
 }
 
 interface Active {
@@ -154,7 +156,7 @@ export class IncomingTransfers {
     let method = firstMethod;
     const { opts } = this;
     const { emit } = opts;
-    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey, date: t.date });
+    const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey, date: t.date, relPath: t.path });
     await sink.open();
     const abort = new AbortController();
     this.active.set(t.sid, { sink, abort, from: t.from, method });

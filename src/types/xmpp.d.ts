@@ -46,6 +46,7 @@ declare module '@xmpp/jid' {
 }
 declare module '@xmpp/client-core' { export const Client: any; export const xml: any; export const jid: any; }
 declare module '@xmpp/tcp/lib/Connection.js' { const f: any; export default f; }
+declare module '@xmpp/tls/lib/Connection.js' { const f: any; export default f; }
 declare module '@xmpp/middleware' { const f: any; export default f; }
 declare module '@xmpp/stream-features' { const f: any; export default f; }
 declare module '@xmpp/iq/caller.js' { const f: any; export default f; }

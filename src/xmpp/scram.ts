@@ -66,14 +66,24 @@ function scram(hash: 'sha256' | 'sha1', mechName: string) {
       return this;
     }
 
-    verifyFinal(text: string): void {
-      const v = parseAttrs(text).get('v');
-      if (!v || !this.serverSignature) return;
+    /** `required`: this is the end of the exchange, so a missing signature is a failure too. */
+    verifyFinal(text: string, required = false): void {
+      if (this.verified) return;
+      const attrs = parseAttrs(text);
+      if (attrs.has('e')) throw new Error(`SCRAM: server error ${attrs.get('e')}`);
+      const v = attrs.get('v');
+      if (!v || !this.serverSignature) {
+        if (required) throw new Error('SCRAM: no server signature');
+        return;
+      }
       const got = Buffer.from(v, 'base64');
       if (got.length !== this.serverSignature.length || !timingSafeEqual(got, this.serverSignature)) {
         throw new Error('SCRAM: server signature mismatch');
       }
+      this.verified = true;
     }
+
+    private verified = false;
   };
 }
 

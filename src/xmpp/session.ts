@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { debug } from '../log.js';
 import { Client } from '@xmpp/client-core';
 import ConnectionTCP from '@xmpp/tcp/lib/Connection.js';
+import ConnectionTLS from '@xmpp/tls/lib/Connection.js';
 import _middleware from '@xmpp/middleware';
 import _streamFeatures from '@xmpp/stream-features';
 import _iqCaller from '@xmpp/iq/caller.js';
@@ -20,11 +21,13 @@ import { buildError, type ErrorType } from '../protocol/stanza-error.js';
 import { IqRouter, type IqHandler } from './iq-router.js';
 import { IqRequests } from './iq-requests.js';
 import { LinearParser } from './parser.js';
-import { parseHostPort } from '../net/addresses.js';
+import { findEndpoints, type Endpoint } from './endpoints.js';
 import { withTimeout } from '../streams/abortable.js';
 
 class XferTcp extends (ConnectionTCP as any) {}
 (XferTcp as any).prototype.Parser = LinearParser;
+class XferTls extends (ConnectionTLS as any) {}
+(XferTls as any).prototype.Parser = LinearParser;
 
 const log = debug('xfer:xmpp');
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -36,6 +39,10 @@ export interface SessionOptions {
   ca?: Buffer;
   insecure?: boolean;
   connectTimeoutMs?: number;
+  /** XEP-0368: with --server, speak TLS from the first byte */
+  directTls?: boolean;
+  /** ask this resolver (ADDR[:PORT]) for SRV records instead of the system's */
+  dnsServer?: string;
   /** --xml: every top-level element in ('<<') and out ('>>'), SASL payloads and IBB data elided */
   xmlLog?: (direction: 'in' | 'out', xml: string) => void;
 }
@@ -45,6 +52,8 @@ export interface Session {
   readonly bare: string;
   readonly domain: string;
   readonly serverHost: string;
+  /** where we are logged in: host:port, TLS mode and how it was found */
+  readonly endpoint: string;
   /** our address on the connection to the server: the interface a peer could reach us on */
   readonly localAddress: string;
   readonly remoteAddress: string;
@@ -57,22 +66,71 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function splitJid(jid: string): { local: string; domain: string; resource?: string } {
+/**
+ * A JID as RFC 7622 shapes it: [local@]domain[/resource], each part non-empty, no second '@'
+ * before the domain, no spaces or control characters. Anything else is a usage error (exit 2),
+ * never a connection attempt. `needLocal`: an account or a peer, not a bare domain.
+ */
+export function splitJid(jid: string, needLocal = true): { local: string; domain: string; resource?: string } {
+  const bad = (why: string) => errors.usage(`not a JID: '${jid}' (${why}; expected user@host or user@host/resource)`);
   const slash = jid.indexOf('/');
   const bare = slash >= 0 ? jid.slice(0, slash) : jid;
   const resource = slash >= 0 ? jid.slice(slash + 1) : undefined;
-  const at = bare.indexOf('@');
-  if (at <= 0 || at === bare.length - 1) throw errors.usage(`not a JID: '${jid}' (expected user@host)`);
-  return { local: bare.slice(0, at).toLowerCase(), domain: bare.slice(at + 1).toLowerCase(), resource };
+  if (resource === '') throw bad('empty resource');
+  const at = bare.lastIndexOf('@');
+  const local = at >= 0 ? bare.slice(0, at) : '';
+  const domain = bare.slice(at + 1);
+  if (needLocal && at < 0) throw bad('no user part');
+  if (at >= 0 && local === '') throw bad('empty user part');
+  if (local.includes('@')) throw bad("more than one '@'");
+  if (!domain || /[\s@/]/.test(domain) || domain.startsWith('.') || domain.endsWith('..')) throw bad('bad domain');
+  if (/[\s\u0000-\u001f"&'<>:]/.test(local)) throw bad('character not allowed in the user part');
+  if (resource !== undefined && /[\u0000-\u001f]/.test(resource)) throw bad('control character in the resource');
+  return { local: local.toLowerCase(), domain: domain.toLowerCase(), resource };
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME|EPROTO/;
 
+/** Log in at the first endpoint that answers (SRV order, or --server); see endpoints.ts. */
 export async function connect(opts: SessionOptions): Promise<Session> {
+  const { domain } = splitJid(opts.jid);
+  const endpoints = await findEndpoints(domain, { server: opts.server, directTls: opts.directTls, dnsServer: opts.dnsServer });
+  let first: XferError | undefined;
+  for (const ep of endpoints) {
+    try {
+      return await connectTo(opts, ep, endpoints.length > 1 ? 5000 : undefined);
+    } catch (err) {
+      const x = err instanceof XferError ? err : errors.connect(String((err as Error)?.message ?? err), err);
+      // Only "could not reach it" moves on to the next server: a bad password or certificate
+      // would be the same there, and is the user's to see.
+      if (x.code !== 'ECONNECT' || /server ended the stream|closed the stream/.test(x.message)) throw x;
+      log('%s:%d (%s) failed: %s', ep.host, ep.port, ep.directTls ? 'direct TLS' : 'STARTTLS', x.message);
+      first ??= x;
+    }
+  }
+  if (endpoints.length === 1) throw first!;
+  throw errors.connect(`none of ${domain}'s ${endpoints.length} servers could be reached (${endpoints.map((e) => `${e.host}:${e.port}`).join(', ')}); first error: ${first!.message}`);
+}
+
+async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: number): Promise<Session> {
   const { local, domain, resource } = splitJid(opts.jid);
-  const { host, port } = parseHostPort(opts.server ?? domain, 5222);
-  const entity = new Client({ service: `xmpp://${host.includes(':') ? `[${host}]` : host}:${port}`, domain, timeout: opts.connectTimeoutMs ?? 10000 });
-  entity.transports.push(XferTcp);
+  const { host, port } = ep;
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  const entity = new Client({ service: `${ep.directTls ? 'xmpps' : 'xmpp'}://${bracketed}:${port}`, domain, timeout: attemptTimeoutMs ?? opts.connectTimeoutMs ?? 10000 });
+  // Socket parameters straight from the endpoint (an IPv6 literal stays unbracketed; both
+  // address families are tried, happy eyeballs); for direct TLS the certificate is checked
+  // against the JID's domain, never the SRV target.
+  class Tcp extends XferTcp {
+    socketParameters() {
+      return { host, port, autoSelectFamily: true };
+    }
+  }
+  class DirectTls extends XferTls {
+    socketParameters() {
+      return { host, port, autoSelectFamily: true, servername: domain, ca: opts.ca, rejectUnauthorized: !opts.insecure, ALPNProtocols: ['xmpp-client'] };
+    }
+  }
+  entity.transports.push(ep.directTls ? DirectTls : Tcp);
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });
   const iqCaller = _iqCaller({ middleware, entity });
@@ -95,12 +153,34 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   factory.use(ScramSha256);
   factory.use(ScramSha1);
   factory.use(Plain);
+  // @xmpp/sasl drops the payload of <success/>; SCRAM's server-final-message is in it, and
+  // without checking it the "mutual" in mutual authentication is missing. So: keep the mechanism
+  // it creates and the <success/> it gets, and verify after it is done.
+  let mech: any;
+  const create = factory.create.bind(factory);
+  factory.create = (names: string[]) => (mech = create(names));
   _sasl({ streamFeatures, saslFactory: factory }, async (done: any, mechanisms: string[], _fast: unknown, e: any) => {
     // STARTTLS comes first in stream-features order; reaching SASL without it means the server
     // did not offer TLS. No credentials cross an unencrypted stream.
     if (!e.isSecure()) throw errors.tls('server did not offer STARTTLS; refusing to authenticate over an unencrypted stream');
     log('sasl mechanisms %o', mechanisms);
-    await done({ username: local, password: opts.password }, mechanisms[0]);
+    let success: string | undefined;
+    const onElement = (el: Element) => {
+      if (el.name === 'success' && el.attrs.xmlns === NS_SASL) success = el.text();
+    };
+    e.on('element', onElement);
+    try {
+      await done({ username: local, password: opts.password }, mechanisms[0]);
+    } finally {
+      e.off('element', onElement);
+    }
+    if (typeof mech?.verifyFinal === 'function') {
+      try {
+        mech.verifyFinal(Buffer.from(success ?? '', 'base64').toString('utf8'), true);
+      } catch (err) {
+        throw errors.auth(`the server could not prove it knows the password (${(err as Error).message}): not continuing`);
+      }
+    }
   });
   _resourceBinding({ iqCaller, streamFeatures }, resource ?? `xfer-${Math.random().toString(36).slice(2, 8)}`);
 
@@ -110,7 +190,7 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     entity.on('send', (el: Element) => opts.xmlLog!('out', redact(el)));
   }
   try {
-    await withTimeout(entity.start(), opts.connectTimeoutMs ?? 15000, () => errors.connect(`timed out connecting to ${host}:${port}`));
+    await withTimeout(entity.start(), attemptTimeoutMs ?? opts.connectTimeoutMs ?? 15000, () => errors.connect(`timed out connecting to ${host}:${port}`));
   } catch (err) {
     try {
       entity.socket?.socket?.destroy?.();
@@ -124,8 +204,15 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   const fullJid: string = entity.jid.toString();
   const closeFns: Array<(err?: Error) => void> = [];
   let closing = false;
+  // The server says why it ends the stream (conflict: this resource logged in elsewhere;
+  // system-shutdown; policy-violation): that reason, not just "lost", is what the user sees.
+  let streamError: { condition?: string; text?: string } | undefined;
+  entity.on('error', (err: any) => {
+    if (err?.name === 'StreamError') streamError = { condition: err.condition, text: err.text };
+  });
   entity.on('disconnect', () => {
-    const lost = errors.connect('connection to the XMPP server lost');
+    const why = streamError ? `: the server ended the stream (${streamError.condition}${streamError.text ? `: ${streamError.text}` : ''})` : '';
+    const lost = errors.connect(`connection to the XMPP server lost${why}`);
     requests.failAll(lost);
     if (!closing) closeFns.forEach((f) => f(lost));
   });
@@ -135,6 +222,7 @@ export async function connect(opts: SessionOptions): Promise<Session> {
     bare: fullJid.split('/')[0]!,
     domain,
     serverHost: host,
+    endpoint: `${bracketed}:${port} (${ep.directTls ? 'direct TLS' : 'STARTTLS'}${ep.via === 'srv' ? ', from DNS SRV' : ep.via === 'fallback' ? ', no SRV record' : ''})`,
     localAddress: entity.socket?.socket?.localAddress ?? '127.0.0.1',
     remoteAddress: entity.socket?.socket?.remoteAddress ?? host,
     send: (el) => entity.send(el),

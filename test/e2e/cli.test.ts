@@ -3,11 +3,12 @@
 // --xml and --verbose, and files saved with normal permissions and the sender's date.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, utimesSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
-import { jidOf, ROOT } from '../helpers/fixture.js';
+import { CA_FILE, jidOf, passwordOf, ROOT, SERVER } from '../helpers/fixture.js';
 
 const A = 'vera';
 const B = 'walt';
@@ -76,6 +77,49 @@ describe('command line', () => {
     assert.match(tx.stderr, /^<< .*session-accept/m);
     assert.doesNotMatch(tx.stderr, new RegExp(`${A}-secret`));
     assert.match(tx.stderr, /^xfer:jingle: .* -> .* session-initiate$/m);
+  });
+
+  it('a folder: every regular file, subfolders recreated by an xfer receiver, symlinks not followed', async () => {
+    const root = path.join(tempDir(), 'album');
+    mkdirSync(path.join(root, 'sub/deeper'), { recursive: true });
+    const a = randomFile(root, 'a.bin', 70_000);
+    const b = randomFile(path.join(root, 'sub'), 'b.bin', 30_000);
+    const c = randomFile(path.join(root, 'sub/deeper'), 'c.bin', 1_000);
+    symlinkSync('/etc/hostname', path.join(root, 'sub/outside-link'));
+    const out = tempDir();
+    for (const protocol of ['jingle', 'si']) {
+      const dest = path.join(out, protocol);
+      mkdirSync(dest);
+      const rx = await receiver(B, ['-o', dest, '--from', jidOf(A), '--count', '3', '--timeout', '60']);
+      const tx = await xfer(A, ['send', root, jidOf(B), '--protocol', protocol]).done;
+      const r = await rx.done;
+      assert.equal(tx.code, 0, tx.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(tx.events.filter((e) => e.event === 'offer').map((e) => e.name), ['album_a.bin', 'album_sub_b.bin', 'album_sub_deeper_c.bin']);
+      assert.equal(await sha256File(path.join(dest, 'album/a.bin')), await sha256File(a));
+      assert.equal(await sha256File(path.join(dest, 'album/sub/b.bin')), await sha256File(b));
+      assert.equal(await sha256File(path.join(dest, 'album/sub/deeper/c.bin')), await sha256File(c));
+      assert.ok(!existsSync(path.join(dest, 'album/sub/outside-link')));
+    }
+  });
+
+  it('standard input with --name, and receive --stdout into a pipe', async () => {
+    const data = randomBytes(300_000);
+    const rx = xfer(B, ['receive', '--stdout', '--from', jidOf(A), '--timeout', '60'], { human: true, stdoutEncoding: 'buffer' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const tx = spawnSync(process.execPath, [BIN, 'send', '-', jidOf(B), '--name', 'piped.bin', '--json', '--jid', jidOf(A), '--server', SERVER, '--ca', CA_FILE], { input: data, env: { ...process.env, XFER_PASSWORD: passwordOf(A) }, encoding: 'utf8' });
+    assert.equal(tx.status, 0, tx.stderr);
+    const offer = tx.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'offer');
+    assert.equal(offer.name, 'piped.bin');
+    assert.equal(offer.size, data.length);
+    const r = await rx.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Buffer.compare(r.stdoutBuffer!, data) === 0, `got ${r.stdoutBuffer?.length} bytes`);
+  });
+
+  it('--stdout and --json together, or - without --name: usage errors', async () => {
+    assert.equal((await xfer(B, ['receive', '--stdout'], {}).done).code, 2);
+    assert.equal((await xfer(A, ['send', '-', jidOf(B)], {}).done).code, 2);
   });
 
   it('FAT (no hard links): the file is placed by an exclusive create + rename, never over an existing one', async (t) => {

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { randomFile, receiver, tempDir, xfer } from '../helpers/cli.js';
-import { jidOf } from '../helpers/fixture.js';
+import path from 'node:path';
+import { CA_FILE, jidOf } from '../helpers/fixture.js';
+import { wrongSignatureServer } from '../helpers/fake-server.js';
 
 const A = 'carol';
 const B = 'dave';
@@ -61,5 +63,46 @@ describe('errors', () => {
   it('usage error: exit 2', async () => {
     const r = await xfer(A, ['send', f]).done;
     assert.equal(r.code, 2);
+  });
+
+  for (const bad of ['bob', 'bob@@localhost', 'bob@localhost/', '@localhost', 'bo b@localhost']) {
+    it(`a malformed peer JID '${bad}' is a usage error (exit 2) before connecting`, async () => {
+      const r = await xfer(A, ['send', f, bad]).done;
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(errorOf(r.events).code, 'EUSAGE');
+      assert.ok(!r.events.some((e) => e.event === 'connected'));
+    });
+  }
+
+  it("a typo in the peer's domain fails at once with the server's reason, not after the timeout", async () => {
+    const t0 = Date.now();
+    const r = await xfer(A, ['send', f, 'dave@no-such-domain.invalid', '--peer-timeout', '30']).done;
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(errorOf(r.events).message, /remote-server-not-found|cannot be reached/);
+    assert.ok(Date.now() - t0 < 10000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('a second login on the same full JID: the first one exits 4 naming the conflict', async () => {
+    const out = tempDir();
+    const first = await receiver(B, ['-o', out, '--timeout', '60'], undefined, { jidResource: 'same' });
+    const second = await receiver(B, ['-o', out, '--timeout', '5'], undefined, { jidResource: 'same' });
+    const r = await first.done;
+    second.child.kill('SIGINT');
+    await second.done;
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(errorOf(r.events).message, /conflict/);
+  });
+
+  it('a server that cannot prove it knows the password (wrong SCRAM signature): exit 3, nothing more sent', async () => {
+    const fake = await wrongSignatureServer(path.dirname(CA_FILE));
+    try {
+      const r = await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
+      assert.equal(await fake.sawProof, true, 'the client went through the SCRAM exchange');
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(errorOf(r.events).code, 'EAUTH');
+      assert.match(errorOf(r.events).message, /signature/);
+    } finally {
+      fake.close();
+    }
   });
 });

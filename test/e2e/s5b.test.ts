@@ -49,9 +49,14 @@ describe(`SOCKS5 bytestreams (${protocol})`, () => {
     assert.ok(!tx.events.some((e) => e.event === 'method-failed'));
   });
 
+  // The receiver offers no candidate of its own (Jingle): the proxy is the only way.
   it('proxy only (--no-direct): relayed by the server proxy65', async () => {
-    const { done } = await run(f, ['--methods', 's5b', '--no-direct']);
+    const { done, rx } = await run(f, ['--methods', 's5b', '--no-direct'], ['--no-direct', '--no-proxy', '--verbose']);
     assert.equal(done.method, 's5b');
+    assert.equal(done.protocol, protocol);
+    // The receiver connected to the proxy's port (from the fixture), not to anyone's own streamhost.
+    const proxyPort = Number(process.env.XFER_TEST_PROXY_PORT ?? '25225');
+    if (protocol === 'jingle') assert.match(rx.stderr, new RegExp(`xfer:jingle-s5b: .* connected to their candidate \\S+ \\(127\\.0\\.0\\.1:${proxyPort}\\)`), rx.stderr);
   });
 
   it('a silent first candidate does not delay the transfer much', async () => {

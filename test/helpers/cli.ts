@@ -12,6 +12,8 @@ export interface Run {
   events: any[];
   stdout: string;
   stderr: string;
+  /** with stdoutEncoding 'buffer': stdout's bytes (a file written by receive --stdout) */
+  stdoutBuffer?: Buffer;
 }
 
 export interface Proc {
@@ -36,11 +38,19 @@ export interface XferOpts {
   human?: boolean;
   /** the xfer executable (default: this checkout's bin/xfer; the package test passes an installed one) */
   bin?: string;
+  /** 'buffer': stdout carries data, not events */
+  stdoutEncoding?: 'buffer';
+  /** log in as user@domain/RESOURCE instead of a random resource */
+  jidResource?: string;
+  /** no --server: find the server as a user would (DNS SRV, --dns-server) */
+  noServer?: boolean;
+  /** log in as this JID instead of user@fixture-domain */
+  jid?: string;
 }
 
 export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
   const fx = opts.fx ?? PROSODY;
-  const conn = ['--jid', jidOf(user, fx), '--server', opts.server ?? fx.server, ...(opts.noCa ? [] : ['--ca', fx.caFile])];
+  const conn = ['--jid', opts.jid ?? jidOf(user, fx) + (opts.jidResource ? `/${opts.jidResource}` : ''), ...(opts.noServer ? [] : ['--server', opts.server ?? fx.server]), ...(opts.noCa ? [] : ['--ca', fx.caFile])];
   const argv = [opts.bin ?? path.join(ROOT, 'bin/xfer'), ...args, ...(opts.human ? [] : ['--json']), ...conn];
   const [cmd, cmdArgs] =
     opts.fileSizeLimitKiB === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, ...argv]];
@@ -54,7 +64,9 @@ export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
   let stderr = '';
   let buf = '';
   const waiters: Array<{ event: string; pred?: (e: any) => boolean; resolve: (e: any) => void }> = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  const chunks: Buffer[] = [];
+  if (opts.stdoutEncoding === 'buffer') child.stdout!.on('data', (d: Buffer) => chunks.push(d));
+  else child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     buf += d;
     let i;
@@ -71,7 +83,7 @@ export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, events, stdout, stderr })));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, events, stdout, stderr, stdoutBuffer: opts.stdoutEncoding ? Buffer.concat(chunks) : undefined })));
   return {
     child,
     events,

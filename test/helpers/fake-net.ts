@@ -44,6 +44,7 @@ export class FakeNet {
       bare,
       domain,
       serverHost: domain,
+      endpoint: 'in memory',
       localAddress: '127.0.0.1',
       remoteAddress: '127.0.0.1',
       send,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { printable, safeFileName } from '../../src/files/safe-name.js';
+import { printable, safeFileName, safeRelativePath } from '../../src/files/safe-name.js';
 
 describe('safeFileName', () => {
   const cases: Array<[string, string]> = [
@@ -35,5 +35,27 @@ describe('safeFileName', () => {
 describe('printable', () => {
   it('escapes controls and bidi characters', () => {
     assert.equal(printable('a\u001b[2Jb\u202Ec'), 'a\\x1b[2Jb\\u{202e}c');
+  });
+});
+
+describe('safeRelativePath (files sent from a folder)', () => {
+  it('keeps folders, drops traversal and empty parts, cleans each part', () => {
+    assert.deepEqual(safeRelativePath('album/sub/a.jpg'), ['album', 'sub', 'a.jpg']);
+    assert.deepEqual(safeRelativePath('../../etc/passwd'), ['etc', 'passwd']);
+    assert.deepEqual(safeRelativePath('/abs//x/./y'), ['abs', 'x', 'y']);
+    assert.deepEqual(safeRelativePath('a\\b\\..\\c'), ['a', 'b', 'c']);
+    assert.deepEqual(safeRelativePath('con/aux.txt'), ['_con', '_aux.txt']);
+    assert.deepEqual(safeRelativePath('x/\u202egnp.exe'), ['x', 'gnp.exe']);
+    assert.equal(safeRelativePath('../..'), undefined);
+    assert.equal(safeRelativePath('a/'.repeat(40) + 'f')!.length, 16);
+  });
+
+  it('a 200,000-character name is cut in linear time, on a character boundary', () => {
+    const t0 = performance.now();
+    const name = safeFileName('é'.repeat(200_000) + '.txt');
+    assert.ok(performance.now() - t0 < 500, `${performance.now() - t0} ms`);
+    assert.ok(Buffer.byteLength(name) <= 200);
+    assert.ok(name.endsWith('é.txt'), name.slice(-8));
+    assert.ok(!name.includes('\ufffd'));
   });
 });

@@ -81,7 +81,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
 
   let inc: Incoming;
   try {
-    inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', date: file.date, resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
+    inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', date: file.date, path: file.path, resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
   } catch (err) {
     const x = toXferError(err);
     return decline('failed-application', x.message);

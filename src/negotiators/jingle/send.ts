@@ -49,7 +49,7 @@ export const jingleSender: SendNegotiator = {
     try {
       let transport = await transportFor(method);
       // The hash comes after the data (one read of the file); <hash-used/> announces it.
-      const description = buildDescription({ name: p.name, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes: {}, hashUsed: ['sha-256'], range: { offset: 0 } });
+      const description = buildDescription({ name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes: {}, hashUsed: ['sha-256'], range: { offset: 0 } });
       emit({ event: 'offer', file: p.file, name: p.name, size: p.size, to: peer, sid: js.sid, methods: [...remaining], protocol: 'jingle' });
       try {
         await js.send('session-initiate', { description, transport });
