@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || apt_install python3-slixmpp
 # The Jingle (and second SI) interop peer: Debian's Libervia backend and CLI (test/helpers/libervia.ts).
 command -v libervia-backend >/dev/null && command -v libervia-cli >/dev/null || apt_install libervia-backend libervia-cli
+# dnsmasq: the loopback DNS server that serves SRV records in test/e2e/dns.
+command -v dnsmasq >/dev/null || apt_install dnsmasq-base
 # socat and curl: the ceilings of the bench smoke test (test/e2e/bench-quick)
 command -v socat >/dev/null && command -v curl >/dev/null || apt_install socat curl
 npm run build --silent

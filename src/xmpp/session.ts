@@ -1,6 +1,7 @@
 // One logged-in XMPP session, composed from xmpp.js pieces (client-core + tcp + middleware +
 // stream-features + iq caller + sasl + resource binding) with xfer's own STARTTLS step (so that
 // --ca and --insecure reach tls.connect) and SASL mechanisms (see scram.ts).
+import net from 'node:net';
 import tls from 'node:tls';
 import { debug } from '../log.js';
 import { Client } from '@xmpp/client-core';
@@ -24,10 +25,34 @@ import { LinearParser } from './parser.js';
 import { findEndpoints, type Endpoint } from './endpoints.js';
 import { withTimeout } from '../streams/abortable.js';
 
+// xmpp.js detaches its socket listeners when a connection fails; a reset that comes after that
+// would be an uncaught 'error' and end the process with exit 1 instead of "cannot reach the
+// server" (exit 4). Every socket keeps a listener of its own for that.
+const noop = () => {};
+class SafeTlsSocket extends (TlsSocket as any) {
+  constructor() {
+    super();
+    this.on('error', noop);
+  }
+  _attachSocket(s: any) {
+    super._attachSocket(s);
+    s.on('error', noop);
+  }
+}
+class SafeTcpSocket extends net.Socket {
+  secure = false;
+  constructor() {
+    super();
+    this.on('error', noop);
+  }
+}
+// (The client uses the transport's Socket and Parser classes, not its methods.)
 class XferTcp extends (ConnectionTCP as any) {}
 (XferTcp as any).prototype.Parser = LinearParser;
+(XferTcp as any).prototype.Socket = SafeTcpSocket;
 class XferTls extends (ConnectionTLS as any) {}
 (XferTls as any).prototype.Parser = LinearParser;
+(XferTls as any).prototype.Socket = SafeTlsSocket;
 
 const log = debug('xfer:xmpp');
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -131,6 +156,17 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
     }
   }
   entity.transports.push(ep.directTls ? DirectTls : Tcp);
+  // @xmpp/connection's start() creates its "online" promise and then awaits open(): when open()
+  // fails (a reset, a TLS port spoken to in plain text) that promise rejects with nobody
+  // listening, an unhandled rejection. The same steps, with the promise observed.
+  entity.start = async function (this: any) {
+    const { service, domain: d, lang } = this.options;
+    await this.connect(service);
+    const online = promise(this, 'online');
+    online.catch(noop);
+    await this.open({ domain: d, lang });
+    return online;
+  };
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });
   const iqCaller = _iqCaller({ middleware, entity });
@@ -142,7 +178,7 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
   streamFeatures.use('starttls', NS_TLS, async ({ entity: e }: { entity: any }) => {
     const reply: Element = await e.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     if (!reply.is('proceed', NS_TLS)) throw errors.tls('server refused STARTTLS');
-    const sock = new TlsSocket();
+    const sock = new SafeTlsSocket();
     sock.connect({ socket: e.socket, host, servername: domain, ca: opts.ca, rejectUnauthorized: !opts.insecure });
     await promise(sock, 'connect');
     e._attachSocket(sock);
@@ -196,7 +232,10 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
       entity.socket?.socket?.destroy?.();
       entity.socket?.destroy?.();
     } catch {}
-    throw mapConnectError(err, host, port);
+    const x = mapConnectError(err, host, port);
+    // Plain XMPP spoken to a direct-TLS port ends in a reset: say what probably happened.
+    if (!ep.directTls && ep.via === 'server' && /ECONNRESET/.test(x.message)) throw errors.connect(`${x.message} (if ${host}:${port} is a direct-TLS port, add --direct-tls)`, err);
+    throw x;
   }
   // Large IBB stanzas must not sit behind Nagle waiting for an ACK.
   entity.socket?.socket?.setNoDelay?.(true);
