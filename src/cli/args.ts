@@ -50,6 +50,7 @@ export const DEFAULTS = {
   s5bStagger: '300',
   s5bCandidateTimeout: '3000',
   probeSize: '65536',
+  keepalive: '30',
 } as const;
 
 export const intArg = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => {

@@ -29,6 +29,7 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
     .option('--direct-host <host>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)", list)
     .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
+    .option('--keepalive <seconds>', 'ping the server this often; no answer within 10 s drops the connection and makes it again', DEFAULTS.keepalive)
     .option('--stdout', 'receive one file and write it to standard output once it is verified (implies --once; not with --json)')
     .addHelpText(
       'after',
@@ -63,6 +64,7 @@ Examples:
           resume: !!flags.resume,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),
+          keepaliveMs: intArg('--keepalive', 1, 3600)(flags.keepalive) * 1000,
           transport: { direct: flags.direct !== false, directHosts: flags.directHost ?? [], directPort: 0, proxies: [], proxyDiscovery: flags.proxy !== false },
           emit: (e) => {
             if (e.event === 'done' && e.direction === 'received') saved = e.path;

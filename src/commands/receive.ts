@@ -1,8 +1,9 @@
 // `xfer receive`: be visible, let each negotiator (SI, Jingle) answer offers from allowed senders
-// into the shared incoming lifecycle (transfer/incoming.ts), and report. Ends after --count
-// transfers (0 = keep running), at --timeout, or on SIGINT.
+// into the shared incoming lifecycle (transfer/incoming.ts), and report; connect again when the
+// server connection is lost. Ends after --count transfers (0 = keep running), at --timeout, or on
+// SIGINT/SIGTERM.
 import { promises as fsp } from 'node:fs';
-import { errors, toXferError } from '../errors.js';
+import { errors, toXferError, type XferError } from '../errors.js';
 import { answerPresence, presence, receiverInfo, serveDisco } from '../negotiation/discovery.js';
 import { allowPolicy } from '../negotiation/allow.js';
 import { RESPONDERS } from '../negotiators/index.js';
@@ -10,7 +11,7 @@ import type { Emit } from '../report/events.js';
 import { IncomingTransfers, type ReceiveResult } from '../transfer/incoming.js';
 import { installLinks } from '../transfer/links.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
-import { connect, type SessionOptions } from '../xmpp/session.js';
+import { connect, type Session, type SessionOptions } from '../xmpp/session.js';
 
 export type { ReceiveResult };
 
@@ -34,6 +35,8 @@ export interface ReceiveOptions {
   s5bCandidateTimeoutMs: number;
   /** SOCKS5 candidates the receiver offers in Jingle sessions (defaults: direct + discovered proxies) */
   transport?: Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'>;
+  /** ping the server this often; a connection that does not answer is dropped and made again */
+  keepaliveMs?: number;
   emit: Emit;
   signal: AbortSignal;
 }
@@ -46,13 +49,69 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     throw errors.file(`output directory ${opts.outputDir} is not writable`);
   });
 
-  const session = await connect(opts.connection);
   const incoming = new IncomingTransfers(opts);
   const result = incoming.result;
+  // One stop for everything: the count reached, --timeout, Ctrl-C/SIGTERM.
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = Promise.race([
+    incoming.finished,
+    new Promise<void>((resolve) => {
+      if (opts.timeoutMs) timer = setTimeout(() => ((result.timedOut = true), resolve()), opts.timeoutMs);
+    }),
+    new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true })),
+  ]);
+  let stop = false;
+  void stopped.then(() => (stop = true));
+  try {
+    // A receiver that loses its server (restart, network change, a dead connection found by the
+    // keepalive) connects again, with backoff, until its count is reached or it is stopped. The
+    // first connection failing is an error as before: the account or server is wrong.
+    for (let attempt = 0; ; attempt++) {
+      let session: Session;
+      try {
+        session = await connect(opts.connection);
+      } catch (err) {
+        if (attempt === 0 || stop) throw err;
+        if (await backoff(attempt, toXferError(err), stopped, emit)) break;
+        continue;
+      }
+      const lost = await serve(session, incoming, opts, stopped);
+      if (!lost || stop || incoming.done) break;
+      attempt = 0;
+      if (await backoff(1, lost, stopped, emit)) break;
+    }
+    await incoming.shutdown(opts.signal.aborted ? errors.cancelled('interrupted') : result.timedOut ? errors.timeout('timed out') : errors.cancelled('receiver stopping'));
+    if (opts.signal.aborted) throw errors.cancelled('interrupted');
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Wait 1, 2, 4, … 30 s (with jitter) before connecting again; true when stopped meanwhile. */
+async function backoff(attempt: number, why: XferError, stopped: Promise<void>, emit: Emit): Promise<boolean> {
+  const seconds = Math.min(30, 2 ** Math.min(attempt - 1, 5)) * (0.8 + Math.random() * 0.4);
+  emit({ event: 'reconnecting', in: Math.round(seconds * 10) / 10, reason: why.message });
+  let t: NodeJS.Timeout | undefined;
+  const slept = new Promise<boolean>((r) => (t = setTimeout(() => r(false), seconds * 1000)));
+  const r = await Promise.race([slept, stopped.then(() => true)]);
+  clearTimeout(t);
+  return r;
+}
+
+/** One connection's worth of receiving; resolves with the error that lost it, or undefined when stopped. */
+async function serve(session: Session, incoming: IncomingTransfers, opts: ReceiveOptions, stopped: Promise<void>): Promise<XferError | undefined> {
+  const { emit } = opts;
+  let lostResolve!: (e: XferError) => void;
+  const lost = new Promise<XferError>((r) => (lostResolve = r));
+  session.onClose((err) => lostResolve(toXferError(err ?? errors.connect('connection to the XMPP server lost'))));
+  const stopKeepalive = session.keepalive(opts.keepaliveMs ?? 30000);
+  const uninstall: Array<() => void> = [];
   try {
     emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const allowed = await allowPolicy(session, opts.from);
     const links = installLinks(session, incoming, allowed, opts);
+    uninstall.push(links.uninstall);
     const ctx = {
       session,
       incoming,
@@ -66,14 +125,8 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       legacyOob: links.legacyOob,
       transport: opts.transport ?? { direct: true, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: true },
     };
-    const uninstall = RESPONDERS.map((r) => r.install(ctx));
+    uninstall.push(...RESPONDERS.map((r) => r.install(ctx)));
     const info = receiverInfo([...new Set(RESPONDERS.flatMap((r) => r.features(opts.methods)))]);
-
-    let lost: Error | undefined;
-    session.onClose((err) => {
-      lost = err;
-      incoming.end(err);
-    });
     // A sender that goes offline has given up (xfer's sender aborts when it loses its server
     // connection): fail its transfers now instead of waiting for the stall timeout. Not SOCKS5:
     // its stream reports its own end, and through a proxy the sender may leave while the proxy
@@ -81,28 +134,22 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     session.onStanza((el) => {
       if (el.name === 'presence' && el.attrs.type === 'unavailable') incoming.abortFrom(el.attrs.from ?? '', (m) => m === 's5b');
     });
-
     serveDisco(session, info);
     answerPresence(session, info, allowed);
     await session.send(presence(info));
     emit({ event: 'listening', jid: session.jid, features: info.features });
-
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      if (opts.timeoutMs) timer = setTimeout(() => ((result.timedOut = true), resolve()), opts.timeoutMs);
-    });
-    const interrupted = new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([incoming.finished, timeout, interrupted]);
-    clearTimeout(timer);
-    const reason = opts.signal.aborted ? errors.cancelled('interrupted') : result.timedOut ? errors.timeout('timed out') : lost;
-    // Let aborted transfers clean up their temporary files before the process goes.
-    await incoming.shutdown(reason ?? errors.cancelled('receiver stopping'));
-    uninstall.forEach((u) => u());
-    links.uninstall();
-    if (opts.signal.aborted) throw errors.cancelled('interrupted');
-    if (lost && !incoming.done) throw toXferError(lost);
-    return result;
+    const why = await Promise.race([lost, stopped.then(() => undefined)]);
+    // Transfers this connection carried cannot go on without it: they fail (and count) now.
+    if (why) await incoming.abortAll(why);
+    return why;
+  } catch (err) {
+    // Lost while setting up (roster, presence): the same as lost while listening.
+    const x = toXferError(err);
+    if (x.code === 'ECONNECT' || x.code === 'ETIMEOUT') return x;
+    throw x;
   } finally {
+    stopKeepalive();
+    uninstall.forEach((u) => u());
     await session.close();
   }
 }

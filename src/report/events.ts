@@ -7,6 +7,7 @@ export type Protocol = 'si' | 'jingle';
 export type XferEvent =
   | { event: 'connected'; jid: string; server?: string }
   | { event: 'listening'; jid: string; features: string[] }
+  | { event: 'reconnecting'; in: number; reason: string }
   | { event: 'peer'; jid: string }
   | { event: 'hashing'; file: string; bytes: number; total: number }
   | { event: 'offer'; file: string; name: string; size: number; to: string; sid: string; methods: string[]; protocol?: Protocol }

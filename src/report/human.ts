@@ -43,7 +43,7 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr, opts: { 
     const n = p(names.get(sid) ?? '');
     return n.length > 24 ? `${n.slice(0, 11)}…${n.slice(-12)}` : n;
   };
-  const RESULTS = new Set(['done', 'file-failed', 'declined', 'error']);
+  const RESULTS = new Set(['done', 'file-failed', 'declined', 'error', 'reconnecting']);
   return (e: XferEvent) => {
     if ('sid' in e && e.sid && 'name' in e && e.name) names.set(e.sid, e.name);
     if (opts.quiet && !RESULTS.has(e.event)) return;
@@ -53,6 +53,9 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr, opts: { 
         break;
       case 'listening':
         line(`waiting for files as ${chalk.bold(p(e.jid))}`);
+        break;
+      case 'reconnecting':
+        line(chalk.yellow(`${p(e.reason)}; connecting again in ${e.in} s`));
         break;
       case 'peer':
         line(chalk.dim(`peer ${p(e.jid)}`));

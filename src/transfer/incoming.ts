@@ -79,10 +79,10 @@ export class IncomingTransfers {
     this.finished = new Promise<void>((r) => (this.finish = r));
   }
 
-  /** Stop waiting (the connection is gone); transfers still running are aborted. */
-  end(err?: Error): void {
+  /** The connection is gone: abort what runs, and wait (briefly) until each has cleaned up and counted. */
+  async abortAll(err: Error): Promise<void> {
     for (const a of this.active.values()) a.abort.abort(err);
-    this.finish();
+    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** An offer of a file whose earlier attempt failed: the failure does not count (yet). */

@@ -88,6 +88,11 @@ export interface Session {
   handleIq(type: 'get' | 'set', xmlns: string, name: string, handler: IqHandler): () => void;
   onStanza(fn: (el: Element) => void): () => void;
   onClose(fn: (err?: Error) => void): void;
+  /**
+   * XEP-0199 ping to the server every `intervalMs`: a connection that does not answer within
+   * 10 s is dropped (onClose fires), so a dead TCP connection is noticed. Returns the stopper.
+   */
+  keepalive(intervalMs: number): () => void;
   close(): Promise<void>;
 }
 
@@ -249,7 +254,13 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
   entity.on('error', (err: any) => {
     if (err?.name === 'StreamError') streamError = { condition: err.condition, text: err.text };
   });
+  let dead: XferError | undefined;
   entity.on('disconnect', () => {
+    if (dead) {
+      requests.failAll(dead);
+      if (!closing) closeFns.forEach((f) => f(dead));
+      return;
+    }
     const why = streamError ? `: the server ended the stream (${streamError.condition}${streamError.text ? `: ${streamError.text}` : ''})` : '';
     const lost = errors.connect(`connection to the XMPP server lost${why}`);
     requests.failAll(lost);
@@ -275,6 +286,28 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
     },
     onClose(fn) {
       closeFns.push(fn);
+    },
+    keepalive(intervalMs) {
+      entity.socket?.socket?.setKeepAlive?.(true, intervalMs);
+      entity.socket?.setKeepAlive?.(true, intervalMs);
+      let busy = false;
+      const t = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        requests
+          .request('get', domain, xml('ping', { xmlns: 'urn:xmpp:ping' }), Math.min(10000, intervalMs), () => errors.timeout('ping timeout'))
+          .catch((err) => {
+            // An error reply still proves the server is there; only silence means a dead link.
+            if (err?.name === 'StanzaError' || closing) return;
+            log('keepalive: no answer from %s (%s); dropping the connection', domain, err?.message);
+            dead = errors.connect(`no answer from ${domain} to a keepalive ping within ${Math.min(10, intervalMs / 1000)} s: the connection is dead`);
+            entity.socket?.destroy?.();
+            entity.socket?.socket?.destroy?.();
+          })
+          .finally(() => (busy = false));
+      }, intervalMs);
+      t.unref();
+      return () => clearInterval(t);
     },
     async close() {
       closing = true;

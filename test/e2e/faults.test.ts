@@ -4,11 +4,12 @@
 // that "mid-transfer" is a moment the test can hit; the stall timeout is left long (60 s) so that
 // a quick end proves the failure was detected, not waited out.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import xml from '@xmpp/xml';
 import { listDir, randomFile, receiver, sha256File, tempDir, xfer, type Proc } from '../helpers/cli.js';
-import { jidOf, privateProsody, type Server } from '../helpers/fixture.js';
+import { jidOf, privateProsody, ROOT, type Server } from '../helpers/fixture.js';
 import { rawPeer } from '../helpers/raw-peer.js';
 import { NS } from '../../src/protocol/ns.js';
 import type { Session } from '../../src/xmpp/session.js';
@@ -190,4 +191,53 @@ describe('the XMPP server restarts mid-transfer', () => {
       assert.deepEqual(listDir(out), []);
     });
   }
+});
+
+describe('a receiver that stays up (--count 0)', () => {
+  const own = privateProsody(27320, 'prosody-reconnect');
+  let fx: Server;
+  before(() => {
+    fx = own.start();
+  });
+  after(() => own.stop());
+
+  async function sendOne(name: string, out: string) {
+    const f = randomFile(src, name, 200_000);
+    const tx = await xfer('alice', ['send', f, jidOf('bob', fx)], { fx }).done;
+    assert.equal(tx.code, 0, tx.stderr);
+    assert.equal(await sha256File(path.join(out, name)), await sha256File(f));
+  }
+
+  it('the server restarts: it connects again and the next file arrives in the same process', async () => {
+    const out = tempDir();
+    const rx = await receiver('bob', ['-o', out, '--from', jidOf('alice', fx), '--count', '0'], fx);
+    await sendOne('before-restart.bin', out);
+    own.restart();
+    await rx.waitFor('reconnecting', 20000);
+    await rx.waitFor('listening', 30000, (e) => rx.events.filter((x) => x.event === 'listening').indexOf(e) === 1);
+    await sendOne('after-restart.bin', out);
+    rx.child.kill('SIGINT');
+    const r = await rx.done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(r.events.filter((e) => e.event === 'done').length, 2);
+  });
+
+  it('a dead connection (server frozen) is noticed by the keepalive, and made again once it answers', async () => {
+    const out = tempDir();
+    const rx = await receiver('bob', ['-o', out, '--from', jidOf('alice', fx), '--count', '0', '--keepalive', '2'], fx);
+    const pid = Number(readFileSync(path.join(ROOT, '.run/prosody-reconnect/pid'), 'utf8'));
+    const t0 = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const rec = await rx.waitFor('reconnecting', 20000);
+      assert.match(rec.reason, /keepalive/);
+      assert.ok(Date.now() - t0 < 10000, `noticed after ${Date.now() - t0} ms`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await rx.waitFor('listening', 60000, (e) => rx.events.filter((x) => x.event === 'listening').indexOf(e) >= 1);
+    await sendOne('after-freeze.bin', out);
+    rx.child.kill('SIGINT');
+    assert.equal((await rx.done).code, 130);
+  });
 });

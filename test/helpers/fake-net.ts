@@ -55,6 +55,7 @@ export class FakeNet {
         return () => listeners.delete(fn);
       },
       onClose: (fn) => void closeFns.push(fn),
+      keepalive: () => () => {},
       close: async () => {
         this.parties.delete(jid);
         requests.failAll(errors.connect('closed'));
