@@ -11,8 +11,10 @@ export function fromOfferError(e: StanzaErrorInfo, peer: string, protocol: 'si' 
   if (app?.name === 'no-valid-streams') return errors.noMethod(`${peer} supports none of the offered methods`);
   if (app?.name === 'bad-profile') return errors.peerNoSi(`${peer} does not support the file-transfer profile`);
   if (condition === 'forbidden' || condition === 'not-acceptable') return errors.declined(`${peer} declined${text ? `: ${text}` : ''}`);
-  if (condition === 'service-unavailable' || condition === 'feature-not-implemented') return errors.peerNoSi(`${peer} does not support ${name}`);
-  if (condition === 'recipient-unavailable' || condition === 'item-not-found') return errors.peerOffline(`${peer} went offline`);
+  if (condition === 'feature-not-implemented') return errors.peerNoSi(`${peer} does not support ${name}`);
+  // Offers go only to a resource whose disco#info listed the feature: service-unavailable is then
+  // what the server answers for a resource that has gone (RFC 6121 §8.5.3.2.1), not a lack of it.
+  if (condition === 'service-unavailable' || condition === 'recipient-unavailable' || condition === 'item-not-found') return errors.peerOffline(`${peer} went offline`);
   return errors.transfer(`offer failed: ${condition}${app ? `/${app.name}` : ''}${text ? `: ${text}` : ''}`);
 }
 

@@ -77,6 +77,12 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       }
       const lost = await serve(session, incoming, opts, stopped);
       if (!lost || stop || incoming.done) break;
+      // Reconnecting would not help (another client took this full JID, or the server refuses
+      // us): stop with the server's reason.
+      if (PERMANENT.test(lost.message)) {
+        await incoming.shutdown(lost);
+        throw lost;
+      }
       attempt = 0;
       if (await backoff(1, lost, stopped, emit)) break;
     }
@@ -87,6 +93,8 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
     clearTimeout(timer);
   }
 }
+
+const PERMANENT = /ended the stream \((conflict|not-authorized|policy-violation|host-unknown|host-gone|invalid-from|improper-addressing|unsupported-version)/;
 
 /** Wait 1, 2, 4, … 30 s (with jitter) before connecting again; true when stopped meanwhile. */
 async function backoff(attempt: number, why: XferError, stopped: Promise<void>, emit: Emit): Promise<boolean> {

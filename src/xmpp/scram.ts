@@ -8,6 +8,20 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 type Creds = { username: string; password: string };
+
+/**
+ * SASLprep (RFC 4013, the stringprep profile SCRAM and PLAIN use), reduced to what a password or
+ * user name can carry: non-ASCII spaces become a space, "mapped to nothing" characters go, NFKC,
+ * and control characters are refused (as the profile prohibits them).
+ */
+export function saslprep(s: string): string {
+  const out = s
+    .replace(/[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]/g, ' ')
+    .replace(/[\u00ad\u034f\u1806\u180b-\u180d\u200c\u200d\u2060\ufe00-\ufe0f\ufeff]/g, '')
+    .normalize('NFKC');
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffd]/.test(out)) throw new Error('SASLprep: the password or user name contains a control character');
+  return out;
+}
 const toBin = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 const fromBin = (s: string) => Buffer.from(s, 'latin1');
 
@@ -28,7 +42,7 @@ function scram(hash: 'sha256' | 'sha1', mechName: string) {
     response(cred: Creds): string {
       if (this.step === 0) {
         this.step = 1;
-        this.clientFirstBare = `n=${saslName(cred.username)},r=${this.nonce}`;
+        this.clientFirstBare = `n=${saslName(saslprep(cred.username))},r=${this.nonce}`;
         return toBin(`n,,${this.clientFirstBare}`);
       }
       if (this.step === 2) {
@@ -42,7 +56,7 @@ function scram(hash: 'sha256' | 'sha1', mechName: string) {
         }
         const withoutProof = `c=biws,r=${r}`;
         const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
-        const salted = pbkdf2Sync(Buffer.from(cred.password.normalize('NFKC'), 'utf8'), salt, iter, hashLen(hash), hash);
+        const salted = pbkdf2Sync(Buffer.from(saslprep(cred.password), 'utf8'), salt, iter, hashLen(hash), hash);
         const clientKey = hmac(hash, salted, 'Client Key');
         const storedKey = createHash(hash).update(clientKey).digest();
         const signature = hmac(hash, storedKey, authMessage);
@@ -113,7 +127,7 @@ export class Plain {
   name = 'PLAIN';
   clientFirst = true;
   response(cred: Creds): string {
-    return toBin(`\0${cred.username}\0${cred.password}`);
+    return toBin(`\0${saslprep(cred.username)}\0${saslprep(cred.password)}`);
   }
   challenge(): this {
     return this;

@@ -49,7 +49,7 @@ describe('wire errors', () => {
     [{ type: 'cancel', condition: 'bad-request', app: { name: 'bad-profile', xmlns: 'http://jabber.org/protocol/si' } }, 'EPEERNOSI'],
     [{ type: 'cancel', condition: 'forbidden', text: 'Offer Declined' }, 'EDECLINED'],
     [{ type: 'cancel', condition: 'not-acceptable' }, 'EDECLINED'],
-    [{ type: 'cancel', condition: 'service-unavailable' }, 'EPEERNOSI'],
+    [{ type: 'cancel', condition: 'service-unavailable' }, 'EPEEROFFLINE'],
     [{ type: 'cancel', condition: 'feature-not-implemented' }, 'EPEERNOSI'],
     [{ type: 'cancel', condition: 'recipient-unavailable' }, 'EPEEROFFLINE'],
     [{ type: 'cancel', condition: 'item-not-found' }, 'EPEEROFFLINE'],
