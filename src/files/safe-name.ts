@@ -3,9 +3,12 @@
 
 // CSI and OSC sequences go whole, so that "\x1b[31mred" becomes "red" rather than "[31mred".
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]/g;
-// C0, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; zero-width and BOM.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+// C0, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; zero-width, word joiner and
+// invisible operators, BOM; soft hyphen, combining grapheme joiner, Mongolian vowel separator,
+// Hangul fillers; line/paragraph separators; tag characters (U+E0000-E007F).
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\u{e0000}-\u{e007f}]/gu;
+// Windows also reserves COM¹-COM³ and LPT¹-LPT³ (superscript digits).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
 const MAX_BYTES = 200; // leaves room under NAME_MAX (255) for " (NN)" and our temp prefix
 
 export function safeFileName(raw: string): string {
@@ -54,7 +57,7 @@ export function numbered(name: string, n: number): string {
 
 /** A string safe to print: controls and bidi characters shown as \xNN / \u{NNNN}. */
 export function printable(s: string): string {
-  return s.replace(new RegExp(UNSAFE.source, 'g'), (c) => {
+  return s.replace(new RegExp(UNSAFE.source, 'gu'), (c) => {
     const cp = c.codePointAt(0)!;
     return cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
   });

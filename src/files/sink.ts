@@ -108,7 +108,9 @@ export class FileSink {
     }
     openTemporaryFiles.add(this.tmp);
     const st = await fsp.lstat(this.tmp);
-    if (!st.isFile() || st.size === 0 || st.size >= this.opts.size) {
+    // nlink > 1: someone planted a hard link to a file elsewhere at the predictable part name;
+    // appending would grow that file. Only a part we wrote (one link) is continued.
+    if (!st.isFile() || st.nlink !== 1 || st.size === 0 || st.size >= this.opts.size) {
       await fsp.rm(this.tmp, { force: true });
       openTemporaryFiles.delete(this.tmp);
       return false;

@@ -82,14 +82,13 @@ export const siResponder: RespondNegotiator = {
       }
       const offer = parsed.offer;
       const key = retryKey(bare(from), offer.name, offer.size);
-      incoming.retrying(key);
       emit({ event: 'offer-received', from, name: offer.name, size: offer.size, sid: offer.sid, methods: offer.methods, protocol: 'si' });
       const decline = (reason: string) => {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason });
         return replyError('cancel', 'forbidden', `Offer Declined: ${reason}`);
       };
       if (incoming.knows(offer.sid)) throw decline('duplicate sid');
-      if (incoming.busy) throw decline('receiver is busy');
+      if (incoming.busy(key)) throw decline('receiver is busy');
       const free = await incoming.freeBytes();
       if (free !== undefined && offer.size > free) throw decline(`not enough disk space (${offer.size} bytes offered, ${free} free)`);
       const method = ctx.methods.find((m) => offer.methods.includes(METHOD_NS[m]));
@@ -97,6 +96,7 @@ export const siResponder: RespondNegotiator = {
         emit({ event: 'declined', sid: offer.sid, from, name: offer.name, reason: 'no common stream method' });
         throw replyError('cancel', 'bad-request', undefined, siCondition('no-valid-streams'));
       }
+      incoming.retrying(key);
       const inc = await incoming.begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key, protocol: 'si', date: offer.date, path: offer.path }, method, offer.range);
       incoming.registry.add(inc);
       const offset = inc.sink.resumedFrom || undefined;

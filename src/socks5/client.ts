@@ -14,9 +14,11 @@ const options = (host: string, port: number, hash: string, timeoutMs: number): S
 });
 
 function checkReply(socket: net.Socket, remoteHost: { host?: string } | undefined, host: string, port: number, hash: string): void {
-  if (remoteHost && remoteHost.host && remoteHost.host !== hash) {
+  // §5.3.3: the reply echoes DST.ADDR. Anything else, an empty address included, is a streamhost
+  // that would connect us to whatever it likes.
+  if (remoteHost?.host !== hash) {
     socket.destroy();
-    throw errors.protocol(`streamhost ${host}:${port} replied with a different address`);
+    throw errors.protocol(`streamhost ${host}:${port} replied with ${remoteHost?.host ? 'a different' : 'no'} address`);
   }
 }
 

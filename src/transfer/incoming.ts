@@ -85,7 +85,11 @@ export class IncomingTransfers {
     for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
   }
 
-  /** An offer of a file whose earlier attempt failed: the failure does not count (yet). */
+  /**
+   * An offer of a file whose earlier attempt failed is accepted: that failure does not count
+   * (yet). Called only once the offer passed every check: a retry that is itself declined
+   * (busy, no common method, no space) must not erase the failure it would have replaced.
+   */
   retrying(key: string): void {
     const retry = this.pendingFailures.get(key);
     if (!retry) return;
@@ -93,9 +97,11 @@ export class IncomingTransfers {
     this.pendingFailures.delete(key);
   }
 
-  get busy(): boolean {
+  /** `retryOf`: an offer of this file; its own pending failure is the slot it would take. */
+  busy(retryOf?: string): boolean {
     const { count } = this.opts;
-    return count > 0 && this.result.received + this.result.failed + this.inFlight + this.pendingFailures.size >= count;
+    const pending = this.pendingFailures.size - (retryOf && this.pendingFailures.has(retryOf) ? 1 : 0);
+    return count > 0 && this.result.received + this.result.failed + this.inFlight + pending >= count;
   }
 
   get done(): boolean {
@@ -168,6 +174,7 @@ export class IncomingTransfers {
       clearTimeout(stall);
       stall = setTimeout(() => abort.abort(errors.stall(`no data for ${opts.stallTimeoutMs / 1000} s`)), opts.stallTimeoutMs);
     };
+    let lastBytes = sink.bytes;
     let done = false;
     let settledResolve!: (e: Error | undefined) => void;
     const settled = new Promise<Error | undefined>((r) => (settledResolve = r));
@@ -211,7 +218,11 @@ export class IncomingTransfers {
       sink,
       signal: abort.signal,
       settled,
+      // Only bytes re-arm the watchdog: a peer that sends empty IBB blocks (or any other
+      // no-op) every second must not keep a transfer alive with nothing arriving.
       onProgress: (b: number) => {
+        if (b <= lastBytes) return;
+        lastBytes = b;
         armStall();
         progress(b);
       },

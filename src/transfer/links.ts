@@ -21,7 +21,10 @@ export function installLinks(session: Session, incoming: IncomingTransfers, allo
       const size = link.size ?? (await headSize(url));
       if (size === undefined) throw new DownloadError('link without a known size (no Content-Length)', 'not-acceptable');
       emit({ event: 'offer-received', from, name, size, sid, methods: [method] });
-      if (incoming.busy) throw new DownloadError('receiver is busy', 'not-acceptable');
+      if (incoming.busy()) throw new DownloadError('receiver is busy', 'not-acceptable');
+      // As for offers: a link bigger than the free space is declined before a byte is written.
+      const free = await incoming.freeBytes();
+      if (free !== undefined && size > free) throw new DownloadError(`not enough disk space (${size} bytes linked, ${free} free)`, 'not-acceptable');
       const inc = await incoming.begin({ sid, from, name, size, sha256: link.sha256, key: sid }, method);
       emit({ event: 'accepted', sid, method, name: inc.sink.name });
       try {

@@ -1,4 +1,4 @@
-// Outgoing iq get/set and their replies, matched by id.
+// Outgoing iq get/set and their replies, matched by id and sender.
 //
 // Why not @xmpp/iq's caller: it registers the reply's deferred, then awaits the socket write and
 // only then the deferred. A reply (say, a server's instant service-unavailable bounce) that
@@ -11,6 +11,15 @@ import { StanzaError } from '../protocol/stanza-error.js';
 interface Pending {
   resolve(el: Element): void;
   reject(err: Error): void;
+  to?: string;
+}
+
+// RFC 6120 §8.1.2.1: the reply comes from the entity asked; a request without 'to' is answered by
+// our own account or server, i.e. no 'from' or a JID without a resource. A reply with the right id
+// from anyone else is not the answer (a third party guessing ids must not complete our request).
+function fromMatches(p: Pending, from: string | undefined): boolean {
+  if (p.to === undefined) return !from || !from.includes('/');
+  return (from ?? '').toLowerCase() === p.to.toLowerCase();
 }
 
 export class IqRequests {
@@ -22,7 +31,7 @@ export class IqRequests {
   route(stanza: Element): boolean {
     if (stanza.name !== 'iq' || (stanza.attrs.type !== 'result' && stanza.attrs.type !== 'error')) return false;
     const p = this.pending.get(stanza.attrs.id ?? '');
-    if (!p) return false;
+    if (!p || !fromMatches(p, stanza.attrs.from)) return false;
     this.pending.delete(stanza.attrs.id ?? '');
     if (stanza.attrs.type === 'error') p.reject(StanzaError.fromElement(stanza));
     else p.resolve(stanza);
@@ -33,7 +42,7 @@ export class IqRequests {
     const id = `x${randomBytes(8).toString('hex')}`;
     let timer: NodeJS.Timeout | undefined;
     const reply = new Promise<Element>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, to });
       timer = setTimeout(() => reject(onTimeout()), timeoutMs);
     });
     reply.catch(() => {}); // observed now; the caller still gets the rejection below

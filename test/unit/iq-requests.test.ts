@@ -35,10 +35,26 @@ describe('IqRequests', () => {
     const c = requests.request('get', 'x@localhost', xml('query'), 1000, () => new Error('timeout c'));
     await new Promise((r) => setImmediate(r));
     assert.equal(requests.route(xml('iq', { type: 'result', id: 'nope' })), false);
-    assert.equal(requests.route(xml('iq', { type: 'result', id: sent[0]!.attrs.id })), true);
+    assert.equal(requests.route(xml('iq', { type: 'result', id: sent[0]!.attrs.id, from: 'x@localhost' })), true);
     assert.equal((await a).attrs.id, sent[0]!.attrs.id);
     await assert.rejects(b, /timeout b/);
     requests.failAll(new Error('gone'));
     await assert.rejects(c, /gone/);
+  });
+
+  it('a reply with the right id from someone else is not the answer', async () => {
+    const sent: Element[] = [];
+    const requests = new IqRequests(async (el) => void sent.push(el));
+    const a = requests.request('set', 'peer@localhost/r', xml('query'), 1000, () => new Error('timeout'));
+    const mine = requests.request('get', undefined, xml('query'), 1000, () => new Error('timeout'));
+    await new Promise((r) => setImmediate(r));
+    const [id, idMine] = [sent[0]!.attrs.id, sent[1]!.attrs.id];
+    assert.equal(requests.route(xml('iq', { type: 'result', id, from: 'mallory@localhost/x' })), false);
+    assert.equal(requests.route(xml('iq', { type: 'result', id })), false);
+    assert.equal(requests.route(xml('iq', { type: 'result', id: idMine, from: 'mallory@localhost/x' })), false);
+    assert.equal(requests.route(xml('iq', { type: 'result', id, from: 'Peer@LOCALHOST/r' })), true);
+    assert.equal(requests.route(xml('iq', { type: 'result', id: idMine, from: 'me@localhost' })), true);
+    await a;
+    await mine;
   });
 });

@@ -10,11 +10,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import xml from '@xmpp/xml';
 import { FakeNet } from '../helpers/fake-net.js';
+import { receiverOn } from '../helpers/memory-receiver.js';
 import { jingleEndpoint } from '../../src/negotiators/jingle/session.js';
-import { jingleResponder } from '../../src/negotiators/jingle/respond.js';
 import { jingleSender } from '../../src/negotiators/jingle/send.js';
-import { siResponder, siSender } from '../../src/negotiators/si.js';
-import type { RespondContext } from '../../src/negotiators/types.js';
+import { siSender } from '../../src/negotiators/si.js';
 import { NS } from '../../src/protocol/ns.js';
 import { buildJingle, parseJingle } from '../../src/protocol/jingle.js';
 import { buildChecksum, buildDescription } from '../../src/protocol/jingle-ft.js';
@@ -22,7 +21,6 @@ import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
 import { buildData, buildOpen, buildClose } from '../../src/protocol/ibb.js';
 import { StanzaError } from '../../src/protocol/stanza-error.js';
 import type { XferEvent } from '../../src/report/events.js';
-import { IncomingTransfers } from '../../src/transfer/incoming.js';
 import { sendFile } from '../../src/transfer/outgoing.js';
 import type { MethodName, TransportOptions } from '../../src/transports/types.js';
 import type { Session } from '../../src/xmpp/session.js';
@@ -33,19 +31,6 @@ const transport = (o: Partial<TransportOptions> = {}): TransportOptions => ({
   ibbBlockSize: 4096, ibbWindow: 8, stallTimeoutMs: 5000, direct: true, directHosts: [], directPort: 0, httpHosts: [], httpPort: 0, proxies: [], proxyDiscovery: false, ...o,
 });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function receiverOn(s: Session, methods: MethodName[], rx: Partial<RespondContext> = {}, allowed = (j: string) => j.startsWith('alice@')) {
-  const out = await mkdtemp(path.join(tmpdir(), 'xfer-unit-'));
-  const events: XferEvent[] = [];
-  const incoming = new IncomingTransfers({ outputDir: out, overwrite: false, resume: false, count: 1, stallTimeoutMs: 5000, retryGraceMs: 0, emit: (e) => events.push(e), signal: new AbortController().signal });
-  const ctx: RespondContext = {
-    session: s, incoming, allowed, methods, emit: (e) => events.push(e), ibbMaxBlockSize: 65535, s5bStaggerMs: 100, s5bCandidateTimeoutMs: 1000, stallTimeoutMs: 5000,
-    transport: { direct: true, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false }, ...rx,
-  };
-  const off = [siResponder.install(ctx), jingleResponder.install(ctx)];
-  const features = [...siResponder.features(methods), ...jingleResponder.features(methods), NS.hashes, NS.hashSha256];
-  return { out, events, incoming, features, uninstall: () => off.forEach((f) => f()) };
-}
 
 async function payload(size: number) {
   const dir = await mkdtemp(path.join(tmpdir(), 'xfer-unit-src-'));

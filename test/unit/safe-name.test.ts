@@ -59,3 +59,16 @@ describe('safeRelativePath (files sent from a folder)', () => {
     assert.ok(!name.includes('\ufffd'));
   });
 });
+
+describe('names: the rest of the invisible and reserved ones', () => {
+  it('Windows reserved names with superscript digits are neutralised', () => {
+    for (const n of ['COM\u00b9', 'lpt\u00b2.txt', 'Com\u00b3.log']) assert.equal(safeFileName(n), `_${n}`);
+  });
+  it('invisible and format characters are removed', () => {
+    for (const c of ['\u2060', '\u00ad', '\u180e', '\u034f', '\u3164', '\u{e0041}', '\u2064']) assert.equal(safeFileName(`a${c}b.txt`), 'ab.txt', JSON.stringify(c));
+  });
+  it('printable() escapes line and paragraph separators and tag characters', () => {
+    assert.equal(printable('a\u2028b'), 'a\\u{2028}b');
+    assert.equal(printable('x\u{e0041}'), 'x\\u{e0041}');
+  });
+});

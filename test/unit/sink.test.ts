@@ -41,3 +41,20 @@ describe('FileSink without hard links', () => {
     }
   });
 });
+
+describe('FileSink --resume', () => {
+  it('a hard link planted at the part name is not appended to (the file it points at stays as it was)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'xfer-sink-'));
+    const outside = path.join(await mkdtemp(path.join(tmpdir(), 'xfer-outside-')), 'precious.txt');
+    writeFileSync(outside, 'precious');
+    const opts = { dir, offeredName: 'f.bin', size: 20, sha256: Buffer.alloc(32).toString('base64'), overwrite: false, resume: true, canContinue: true };
+    const probe = new FileSink(opts);
+    await fsp.link(outside, probe.partPath!);
+    const sink = new FileSink(opts);
+    await sink.open();
+    assert.equal(sink.resumedFrom, 0, 'the planted part was not continued');
+    await sink.write(Buffer.alloc(20, 0x41));
+    await assert.rejects(sink.finish(), /sha-256/);
+    assert.equal(readFileSync(outside, 'utf8'), 'precious');
+  });
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
-import { connectStreamhostForReading } from '../../src/socks5/client.js';
+import { connectStreamhost, connectStreamhostForReading } from '../../src/socks5/client.js';
 import { dstAddr } from '../../src/protocol/bytestreams.js';
 
 const HASH = dstAddr('sid1', 'a@localhost/x', 'b@localhost/y');
@@ -132,4 +132,13 @@ describe('SOCKS5 client (target side, reads into a lent buffer)', () => {
     setTimeout(() => ac.abort(new Error('cancelled by test')), 50);
     await assert.rejects(connectStreamhostForReading('127.0.0.1', portOf(server), HASH, 5000, ac.signal), /cancelled by test/);
   });
+
+  for (const [label, answer] of [['an empty BND.ADDR', ''], ['another address', 'f'.repeat(40)]] as const) {
+    it(`a reply with ${label} instead of the hash is refused (both connect functions)`, async () => {
+      const server = await streamhost(answer, (s, r) => s.write(r));
+      servers.push(server);
+      await assert.rejects(connectStreamhostForReading('127.0.0.1', portOf(server), HASH, 2000), /replied with/);
+      await assert.rejects(connectStreamhost('127.0.0.1', portOf(server), HASH, 2000), /replied with/);
+    });
+  }
 });

@@ -72,14 +72,14 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
   if (!method || (!ctx.methods.includes(method) && !refuseS5b)) return decline('unsupported-transports', `transport ${j.content?.transport?.attrs.xmlns ?? '(none)'} is not accepted here`);
   const offered = sha256Of(file.hashes);
   const key = retryKey(bare(from), file.name, file.size);
-  incoming.retrying(key);
   emit({ event: 'offer-received', from, name: file.name, size: file.size, sid: js.sid, methods: [method], protocol: 'jingle' });
   if (incoming.knows(js.sid)) return decline('general-error', 'duplicate sid');
-  if (incoming.busy) return decline('busy', 'receiver is busy');
+  if (incoming.busy(key)) return decline('busy', 'receiver is busy');
   const free = await incoming.freeBytes();
   if (free !== undefined && file.size > free) return decline('decline', `not enough disk space (${file.size} bytes offered, ${free} free)`);
 
   let inc: Incoming;
+  incoming.retrying(key);
   try {
     inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', date: file.date, path: file.path, resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
   } catch (err) {
