@@ -30,6 +30,7 @@ export const siSender: SendNegotiator = {
     let remaining = job.methods.filter((m) => peerFeatures.includes(METHOD_NS[m]));
     if (remaining.length === 0) remaining = [...job.methods];
     let lastErr: XferError | undefined;
+    let transport = job.transport;
     while (remaining.length > 0) {
       const sid = newSid();
       const methods = remaining.map((m) => METHOD_NS[m]);
@@ -46,12 +47,19 @@ export const siSender: SendNegotiator = {
       emit({ event: 'method-tried', sid, method });
       const t = job.track(sid, method);
       try {
-        await senderFor(method).send({ session, peer, sid, path: p.file, size: p.size, offset, onProgress: t.onProgress, signal: t.signal, options: job.transport });
+        await senderFor(method).send({ session, peer, sid, path: p.file, size: p.size, offset, onProgress: t.onProgress, signal: t.signal, options: transport });
       } catch (e) {
         if (job.signal.aborted) throw job.signal.reason;
         if (t.stalled) throw t.stalled;
         lastErr = toXferError(e);
         emit({ event: 'method-failed', sid, method, code: lastErr.code, reason: lastErr.message });
+        // The peer asked for smaller IBB blocks and then refused them on the same sid: a new
+        // offer (new sid) for IBB at that size, not a different method.
+        const smaller = (e as { retryBlockSize?: number }).retryBlockSize;
+        if (method === 'ibb' && smaller && smaller < transport.ibbBlockSize) {
+          transport = { ...transport, ibbBlockSize: smaller };
+          continue;
+        }
         remaining = remaining.filter((m) => m !== method);
         continue;
       } finally {

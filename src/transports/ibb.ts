@@ -149,6 +149,7 @@ function createEndpoint(session: Session): IbbEndpoint {
       const { peer, sid, signal } = ctx;
       const ackTimeout = ctx.options.stallTimeoutMs;
       let block = blockSize;
+      let constrained = false;
       for (;;) {
         try {
           await session.iq(peer, 'set', buildOpen(sid, block), ackTimeout);
@@ -157,10 +158,15 @@ function createEndpoint(session: Session): IbbEndpoint {
           // XEP-0047 §2.1: resource-constraint = "prefers a smaller block-size"; halve and retry.
           if (err instanceof StanzaError && err.condition === 'resource-constraint' && block > MIN_BLOCK) {
             block = Math.max(MIN_BLOCK, block >> 1);
+            constrained = true;
             log('peer wants smaller blocks; retrying with %d', block);
             continue;
           }
-          throw asTransferError('IBB open', err);
+          // Some peers (slixmpp 1.8) forget the sid after refusing the first open, so the smaller
+          // retry on it is refused too. Say which size to offer again with a fresh negotiation.
+          const x = asTransferError('IBB open', err);
+          if (constrained) Object.assign(x, { retryBlockSize: block });
+          throw x;
         }
       }
       const fh = await open(ctx.path, 'r');

@@ -41,10 +41,9 @@ class Peer(ClientXMPP):
         self.ca_certs = args.ca
         for p in ('xep_0030', 'xep_0020', 'xep_0047', 'xep_0065', 'xep_0066', 'xep_0095', 'xep_0096'):
             self.register_plugin(p)
-        # DEFECT: an IBB open refused with resource-constraint (block larger than its default
-        # max of 8192) consumes the sid's pre-authorisation, so the smaller retry that XEP-0047
-        # invites is refused as not-acceptable. Accept blocks up to the spec's 65535 instead.
-        self['xep_0047'].max_block_size = 65535
+        # Its IBB runs at its shipped max_block_size (8192): an open refused with
+        # resource-constraint also consumes the sid's pre-authorisation (a slixmpp defect), and
+        # xfer answers that with a fresh SI offer at the smaller size. Not raised here.
         # DEFECT: xep_0095 registers its async _handle_request with a plain Callback, so the
         # coroutine is never awaited and incoming SI offers go unanswered. Re-register it.
         self.remove_handler('SI Request')
