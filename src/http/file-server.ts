@@ -13,6 +13,13 @@ export interface ServedFile {
   size: number;
 }
 
+/**
+ * A receiver needs one connection (a HEAD, a retry): a few more are allowed, the rest refused at
+ * once. Each GET holds two 1 MiB send buffers, so 200 readers that never read once took the
+ * sender from 73 to 472 MiB.
+ */
+export const MAX_CONNECTIONS = 4;
+
 export class OneFileServer {
   readonly token = randomBytes(16).toString('base64url');
   private server: http.Server;
@@ -22,6 +29,7 @@ export class OneFileServer {
 
   constructor(private file: ServedFile, private onProgress?: (bytes: number) => void, private limiter?: RateLimiter) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.maxConnections = MAX_CONNECTIONS;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

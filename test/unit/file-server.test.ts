@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { request } from 'undici';
-import { OneFileServer } from '../../src/http/file-server.js';
+import net from 'node:net';
+import { MAX_CONNECTIONS, OneFileServer } from '../../src/http/file-server.js';
 import { tempDir } from '../helpers/cli.js';
 
 it('serves one file at a 128-bit path: 404 elsewhere, HEAD, Range, closed afterwards', async () => {
@@ -38,4 +39,31 @@ it('serves one file at a 128-bit path: 404 elsewhere, HEAD, Range, closed afterw
   await post.body.dump();
   srv.close();
   await assert.rejects(request(base + srv.urlPath, { headersTimeout: 2000 }));
+});
+
+it(`at most ${MAX_CONNECTIONS} connections: GETs that never read cannot pile up memory`, async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'big.bin');
+  writeFileSync(file, Buffer.alloc(8 << 20));
+  const server = new OneFileServer({ path: file, name: 'big.bin', size: 8 << 20 });
+  const port = await server.listen('127.0.0.1');
+  const sockets: net.Socket[] = [];
+  try {
+    const got = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        new Promise<'served' | 'refused'>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => s.write(`GET ${server.urlPath} HTTP/1.1\r\nHost: x\r\n\r\n`));
+          sockets.push(s);
+          s.once('data', () => (s.pause(), resolve('served'))); // then never read on
+          s.once('close', () => resolve('refused'));
+          s.on('error', () => {});
+        }),
+      ),
+    );
+    assert.equal(got.filter((g) => g === 'served').length, MAX_CONNECTIONS);
+    assert.equal(server.requests, MAX_CONNECTIONS);
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    server.close();
+  }
 });
