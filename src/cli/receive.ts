@@ -21,7 +21,9 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--overwrite', 'replace existing files (default: pick a free name)')
     .option('--methods <list>', 'stream methods to accept, best first', availableMethods().join(','))
     .option('--ibb-max-block-size <bytes>', 'largest IBB block accepted', DEFAULTS.ibbMaxBlockSize)
-    .option('--no-links', 'ignore jabber:x:oob links (HTTP File Upload) from allowed senders')
+    .option('--links', 'also download jabber:x:oob links (HTTP upload) from roster contacts (with --from: on for those JIDs)')
+    .option('--no-links', 'ignore jabber:x:oob links (HTTP File Upload) even from --from JIDs')
+    .option('--priority <n>', 'presence priority; >= 0 also takes messages to your bare JID and those stored while offline (links sent while you were away)', '-1')
     .option('--resume', 'keep the bytes of a broken transfer (hidden .xfer-resume-*.part) and continue it when the same file is offered again')
     .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', DEFAULTS.retryGrace)
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', DEFAULTS.s5bStagger)
@@ -60,7 +62,10 @@ Examples:
           stallTimeoutMs: intArg('--stall-timeout', 1)(flags.stallTimeout) * 1000,
           ibbMaxBlockSize: intArg('--ibb-max-block-size', 512, 65535)(flags.ibbMaxBlockSize),
           retryGraceMs: intArg('--retry-grace', 0, 600000)(flags.retryGrace),
-          links: flags.links !== false,
+          // Links make xfer fetch a URL someone sent: only from JIDs named with --from, or from the
+          // roster when asked for with --links; never on the roster default alone.
+          links: flags.links === true || (flags.links !== false && (flags.from?.length ?? 0) > 0),
+          priority: intArg('--priority', -128, 127)(flags.priority),
           resume: !!flags.resume,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),

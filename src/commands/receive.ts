@@ -35,6 +35,8 @@ export interface ReceiveOptions {
   s5bCandidateTimeoutMs: number;
   /** SOCKS5 candidates the receiver offers in Jingle sessions (defaults: direct + discovered proxies) */
   transport?: Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'>;
+  /** presence priority (default -1: bare-JID and offline messages go to the account's other clients) */
+  priority?: number;
   /** ping the server this often; a connection that does not answer is dropped and made again */
   keepaliveMs?: number;
   emit: Emit;
@@ -144,7 +146,9 @@ async function serve(session: Session, incoming: IncomingTransfers, opts: Receiv
     });
     serveDisco(session, info);
     answerPresence(session, info, allowed);
-    await session.send(presence(info));
+    // Negative priority by default: messages to the bare JID, and the offline ones, stay for the
+    // account's real clients (RFC 6121 §8.5.2, XEP-0160); xfer is addressed by full JID.
+    await session.send(presence(info, undefined, opts.priority ?? -1));
     emit({ event: 'listening', jid: session.jid, features: info.features });
     const why = await Promise.race([lost, stopped.then(() => undefined)]);
     // Transfers this connection carried cannot go on without it: they fail (and count) now.

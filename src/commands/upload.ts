@@ -43,7 +43,9 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
   try {
     emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const service = await findUploadService(session);
-    const to = opts.to.split('/')[0]!;
+    // A bare JID: the server stores the link for whichever client comes online (or delivers it to
+    // those online with priority >= 0); a full JID reaches that one resource, an xfer receiver too.
+    const to = opts.to;
     for (const file of opts.files) {
       const name = path.basename(file);
       try {

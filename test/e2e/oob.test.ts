@@ -7,7 +7,8 @@ import type net from 'node:net';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
+import xml from '@xmpp/xml';
+import { listDir, randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
 import { jidOf } from '../helpers/fixture.js';
 import { offer, offerFor, rawPeer } from '../helpers/raw-peer.js';
 import { NS } from '../../src/protocol/ns.js';
@@ -55,12 +56,41 @@ describe('HTTP File Upload (XEP-0363) + jabber:x:oob link', () => {
     assert.equal(tx.code, 0, tx.stderr);
     assert.equal(tx.events.find((e) => e.event === 'done').method, 'upload');
     const out = tempDir();
-    const rx = await xfer(OFFLINE, ['receive', '-o', out, '--from', jidOf(A), '--once', '--timeout', '30']).done;
+    // Messages stored while offline go only to a resource with priority >= 0: the user says so.
+    const rx = await xfer(OFFLINE, ['receive', '-o', out, '--from', jidOf(A), '--once', '--timeout', '30', '--priority', '0']).done;
     assert.equal(rx.code, 0, rx.stderr);
     const done = rx.events.find((e) => e.event === 'done');
     assert.equal(done.method, 'upload');
     assert.equal(done.verified, 'sha-256');
     assert.equal(await sha256File(path.join(out, 'upload-3m.bin')), await sha256File(f));
+  });
+});
+
+describe('a good citizen on a real account', () => {
+  it('a chat message that arrived while offline still reaches the user\'s own client after xfer receive ran', async () => {
+    const USER = 'olga';
+    const sender = await rawPeer(A);
+    const body = `hello ${Math.random()}`;
+    await sender.send(xml('message', { to: jidOf(USER), type: 'chat' }, xml('body', {}, body)));
+    await sender.close();
+    const rx = await receiver(USER, ['-o', tempDir(), '--from', jidOf(A), '--timeout', '2']);
+    await rx.done;
+    const client = await rawPeer(USER);
+    const got = new Promise<string>((resolve) => client.onStanza((el) => el.name === 'message' && resolve(el.getChildText('body') ?? '')));
+    await client.send(xml('presence', {}, xml('priority', {}, '5')));
+    assert.equal(await Promise.race([got, new Promise((r) => setTimeout(() => r('(nothing within 5 s)'), 5000))]), body);
+    await client.close();
+  });
+
+  it('links are not fetched on the roster default alone (only from --from JIDs, or with --links)', async () => {
+    const out = tempDir();
+    const rx = await receiver(B, ['-o', out, '--timeout', '4']);
+    const me = await rawPeer(B); // the account itself is allowed by the roster default
+    await me.send(xml('message', { to: rx.events.find((e) => e.event === 'listening').jid }, xml('x', { xmlns: NS.xOob }, xml('url', {}, 'http://127.0.0.1:1/x.bin'))));
+    const r = await rx.done;
+    await me.close();
+    assert.ok(!r.events.some((e) => e.event === 'offer-received'), JSON.stringify(r.events));
+    assert.deepEqual(listDir(out), []);
   });
 });
 
