@@ -7,7 +7,11 @@
 // char codes are bytes: everything here converts at that boundary (UTF-8 passwords included).
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
-type Creds = { username: string; password: string };
+export interface ChannelBinding {
+  type: 'tls-exporter' | 'tls-unique';
+  data: Buffer;
+}
+type Creds = { username: string; password: string; cb?: ChannelBinding; serverOffersPlus?: boolean };
 
 /**
  * SASLprep (RFC 4013, the stringprep profile SCRAM and PLAIN use), reduced to what a password or
@@ -29,9 +33,13 @@ function saslName(s: string): string {
   return s.replace(/=/g, '=3D').replace(/,/g, '=2C');
 }
 
-function scram(hash: 'sha256' | 'sha1', mechName: string) {
+function scram(hash: 'sha256' | 'sha1', mechName: string, plus: boolean) {
   return class Scram {
     name = mechName;
+    // RFC 5802 §6 GS2 header: "p=TYPE" binds to the TLS connection (-PLUS); "y" says we could
+    // have bound but the server offered no -PLUS mechanism (a downgrade then shows); "n" never.
+    private gs2 = 'n,,';
+    private cbData: Buffer = Buffer.alloc(0);
     clientFirst = true;
     private step = 0;
     private nonce = randomBytes(18).toString('base64');
@@ -42,8 +50,13 @@ function scram(hash: 'sha256' | 'sha1', mechName: string) {
     response(cred: Creds): string {
       if (this.step === 0) {
         this.step = 1;
+        if (plus) {
+          if (!cred.cb) throw new Error(`${mechName} without a TLS channel binding`);
+          this.gs2 = `p=${cred.cb.type},,`;
+          this.cbData = cred.cb.data;
+        } else if (cred.cb && !cred.serverOffersPlus) this.gs2 = 'y,,';
         this.clientFirstBare = `n=${saslName(saslprep(cred.username))},r=${this.nonce}`;
-        return toBin(`n,,${this.clientFirstBare}`);
+        return toBin(`${this.gs2}${this.clientFirstBare}`);
       }
       if (this.step === 2) {
         this.step = 3;
@@ -54,7 +67,7 @@ function scram(hash: 'sha256' | 'sha1', mechName: string) {
         if (!r.startsWith(this.nonce) || !Number.isInteger(iter) || iter < 1 || salt.length === 0) {
           throw new Error('SCRAM: malformed server-first-message');
         }
-        const withoutProof = `c=biws,r=${r}`;
+        const withoutProof = `c=${Buffer.concat([Buffer.from(this.gs2, 'utf8'), this.cbData]).toString('base64')},r=${r}`;
         const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
         const salted = pbkdf2Sync(Buffer.from(saslprep(cred.password), 'utf8'), salt, iter, hashLen(hash), hash);
         const clientKey = hmac(hash, salted, 'Client Key');
@@ -118,10 +131,11 @@ function parseAttrs(s: string): Map<string, string> {
   return m;
 }
 
-export const ScramSha256 = scram('sha256', 'SCRAM-SHA-256');
-export const ScramSha1 = scram('sha1', 'SCRAM-SHA-1');
-(ScramSha256 as any).prototype.name = 'SCRAM-SHA-256';
-(ScramSha1 as any).prototype.name = 'SCRAM-SHA-1';
+export const ScramSha256 = scram('sha256', 'SCRAM-SHA-256', false);
+export const ScramSha1 = scram('sha1', 'SCRAM-SHA-1', false);
+export const ScramSha256Plus = scram('sha256', 'SCRAM-SHA-256-PLUS', true);
+export const ScramSha1Plus = scram('sha1', 'SCRAM-SHA-1-PLUS', true);
+for (const [m, n] of [[ScramSha256, 'SCRAM-SHA-256'], [ScramSha1, 'SCRAM-SHA-1'], [ScramSha256Plus, 'SCRAM-SHA-256-PLUS'], [ScramSha1Plus, 'SCRAM-SHA-1-PLUS']] as const) (m as any).prototype.name = n;
 
 export class Plain {
   name = 'PLAIN';

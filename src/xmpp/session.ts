@@ -10,19 +10,19 @@ import ConnectionTLS from '@xmpp/tls/lib/Connection.js';
 import _middleware from '@xmpp/middleware';
 import _streamFeatures from '@xmpp/stream-features';
 import _iqCaller from '@xmpp/iq/caller.js';
-import _sasl from '@xmpp/sasl';
 import _resourceBinding from '@xmpp/resource-binding';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import { promise } from '@xmpp/events';
-import SASLFactory from 'saslmechanisms';
 import xml, { type Element } from '@xmpp/xml';
 import { errors, XferError } from '../errors.js';
-import { Plain, ScramSha1, ScramSha256 } from './scram.js';
 import { buildError, type ErrorType } from '../protocol/stanza-error.js';
 import { IqRouter, type IqHandler } from './iq-router.js';
 import { IqRequests } from './iq-requests.js';
 import { LinearParser } from './parser.js';
 import { findEndpoints, type Endpoint } from './endpoints.js';
+import { splitJid } from './jid.js';
+import { installSasl, NS_SASL } from './sasl.js';
+export { splitJid };
 import { withTimeout } from '../streams/abortable.js';
 
 // xmpp.js detaches its socket listeners when a connection fails; a reset that comes after that
@@ -96,29 +96,6 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/**
- * A JID as RFC 7622 shapes it: [local@]domain[/resource], each part non-empty, no second '@'
- * before the domain, no spaces or control characters. Anything else is a usage error (exit 2),
- * never a connection attempt. `needLocal`: an account or a peer, not a bare domain.
- */
-export function splitJid(jid: string, needLocal = true): { local: string; domain: string; resource?: string } {
-  const bad = (why: string) => errors.usage(`not a JID: '${jid}' (${why}; expected user@host or user@host/resource)`);
-  const slash = jid.indexOf('/');
-  const bare = slash >= 0 ? jid.slice(0, slash) : jid;
-  const resource = slash >= 0 ? jid.slice(slash + 1) : undefined;
-  if (resource === '') throw bad('empty resource');
-  const at = bare.lastIndexOf('@');
-  const local = at >= 0 ? bare.slice(0, at) : '';
-  const domain = bare.slice(at + 1);
-  if (needLocal && at < 0) throw bad('no user part');
-  if (at >= 0 && local === '') throw bad('empty user part');
-  if (local.includes('@')) throw bad("more than one '@'");
-  if (!domain || /[\s@/]/.test(domain) || domain.startsWith('.') || domain.endsWith('..')) throw bad('bad domain');
-  if (/[\s\u0000-\u001f"&'<>:]/.test(local)) throw bad('character not allowed in the user part');
-  if (resource !== undefined && /[\u0000-\u001f]/.test(resource)) throw bad('control character in the resource');
-  return { local: local.toLowerCase(), domain: domain.toLowerCase(), resource };
-}
-
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME|EPROTO/;
 
 /** Log in at the first endpoint that answers (SRV order, or --server); see endpoints.ts. */
@@ -190,39 +167,7 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
     await e.restart();
   });
 
-  const factory = new SASLFactory();
-  factory.use(ScramSha256);
-  factory.use(ScramSha1);
-  factory.use(Plain);
-  // @xmpp/sasl drops the payload of <success/>; SCRAM's server-final-message is in it, and
-  // without checking it the "mutual" in mutual authentication is missing. So: keep the mechanism
-  // it creates and the <success/> it gets, and verify after it is done.
-  let mech: any;
-  const create = factory.create.bind(factory);
-  factory.create = (names: string[]) => (mech = create(names));
-  _sasl({ streamFeatures, saslFactory: factory }, async (done: any, mechanisms: string[], _fast: unknown, e: any) => {
-    // STARTTLS comes first in stream-features order; reaching SASL without it means the server
-    // did not offer TLS. No credentials cross an unencrypted stream.
-    if (!e.isSecure()) throw errors.tls('server did not offer STARTTLS; refusing to authenticate over an unencrypted stream');
-    log('sasl mechanisms %o', mechanisms);
-    let success: string | undefined;
-    const onElement = (el: Element) => {
-      if (el.name === 'success' && el.attrs.xmlns === NS_SASL) success = el.text();
-    };
-    e.on('element', onElement);
-    try {
-      await done({ username: local, password: opts.password }, mechanisms[0]);
-    } finally {
-      e.off('element', onElement);
-    }
-    if (typeof mech?.verifyFinal === 'function') {
-      try {
-        mech.verifyFinal(Buffer.from(success ?? '', 'base64').toString('utf8'), true);
-      } catch (err) {
-        throw errors.auth(`the server could not prove it knows the password (${(err as Error).message}): not continuing`);
-      }
-    }
-  });
+  installSasl(streamFeatures, { username: local, password: opts.password });
   _resourceBinding({ iqCaller, streamFeatures }, resource ?? `xfer-${Math.random().toString(36).slice(2, 8)}`);
 
   entity.on('error', (err: Error) => log('error %s', err.message));
@@ -351,7 +296,6 @@ export class IqReplyError extends Error {
   }
 }
 
-const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
 /** What --xml may print: SASL exchanges carry password-derived data; IBB blocks are just bulk. */
 export function redact(el: Element): string {

@@ -5,8 +5,8 @@ import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { randomFile, receiver, tempDir, xfer } from '../helpers/cli.js';
 import path from 'node:path';
-import { CA_FILE, jidOf } from '../helpers/fixture.js';
-import { wrongSignatureServer } from '../helpers/fake-server.js';
+import { CA_FILE, jidOf, passwordOf } from '../helpers/fixture.js';
+import { scramServer } from '../helpers/fake-server.js';
 
 const A = 'carol';
 const B = 'dave';
@@ -94,13 +94,39 @@ describe('errors', () => {
   });
 
   it('a server that cannot prove it knows the password (wrong SCRAM signature): exit 3, nothing more sent', async () => {
-    const fake = await wrongSignatureServer(path.dirname(CA_FILE));
+    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256'], wrongSignature: true });
     try {
       const r = await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
-      assert.equal(await fake.sawProof, true, 'the client went through the SCRAM exchange');
+      const seen = await fake.seen;
+      assert.equal(seen.proofValid, true, 'the client went through the SCRAM exchange correctly');
       assert.equal(r.code, 3, r.stderr);
       assert.equal(errorOf(r.events).code, 'EAUTH');
       assert.match(errorOf(r.events).message, /signature/);
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('SCRAM-SHA-256-PLUS is preferred when offered, bound to this TLS connection (tls-exporter)', async () => {
+    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'PLAIN'] });
+    try {
+      const r = await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
+      const seen = await fake.seen;
+      assert.deepEqual(seen, { mechanism: 'SCRAM-SHA-256-PLUS', gs2: 'p=tls-exporter,,', bindingMatched: true, proofValid: true });
+      assert.equal(r.code, 4, r.stderr); // the fake server ends the connection after <success/>
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('without -PLUS on offer the client says it could have bound ("y"), so a stripped offer shows', async () => {
+    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256'] });
+    try {
+      await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
+      const seen = await fake.seen;
+      assert.equal(seen.gs2, 'y,,');
+      assert.equal(seen.bindingMatched, true);
+      assert.equal(seen.proofValid, true);
     } finally {
       fake.close();
     }
