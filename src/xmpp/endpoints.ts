@@ -14,7 +14,7 @@ export interface Endpoint {
   /** XEP-0368: TLS from the first byte (ALPN xmpp-client, SNI = the JID's domain) */
   directTls: boolean;
   /** how it was found, for the `connected` event and errors */
-  via: 'srv' | 'fallback' | 'server';
+  via: 'srv' | 'fallback' | 'server' | 'redirect';
 }
 
 interface Srv {

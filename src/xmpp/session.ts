@@ -20,6 +20,7 @@ import { IqRouter, type IqHandler } from './iq-router.js';
 import { IqRequests } from './iq-requests.js';
 import { LinearParser } from './parser.js';
 import { findEndpoints, type Endpoint } from './endpoints.js';
+import { parseHostPort } from '../net/addresses.js';
 import { splitJid } from './jid.js';
 import { installSasl, NS_SASL } from './sasl.js';
 export { splitJid };
@@ -103,11 +104,22 @@ export async function connect(opts: SessionOptions): Promise<Session> {
   const { domain } = splitJid(opts.jid);
   const endpoints = await findEndpoints(domain, { server: opts.server, directTls: opts.directTls, dnsServer: opts.dnsServer });
   let first: XferError | undefined;
-  for (const ep of endpoints) {
+  let redirects = 0;
+  for (let i = 0; i < endpoints.length; i++) {
+    const ep = endpoints[i]!;
     try {
       return await connectTo(opts, ep, endpoints.length > 1 ? 5000 : undefined);
     } catch (err) {
       const x = err instanceof XferError ? err : errors.connect(String((err as Error)?.message ?? err), err);
+      // see-other-host: the same login at the host the server names, the same TLS mode, the
+      // certificate still checked against the JID's domain; at most twice (no redirect loops).
+      const other = (x as { redirect?: string }).redirect;
+      if (other && redirects++ < 2) {
+        const { host, port } = parseHostPort(other, ep.port);
+        log('%s:%d says see-other-host %s', ep.host, ep.port, other);
+        endpoints.splice(i + 1, 0, { host, port, directTls: ep.directTls, via: 'redirect' });
+        continue;
+      }
       // Only "could not reach it" moves on to the next server: a bad password or certificate
       // would be the same there, and is the user's to see.
       if (x.code !== 'ECONNECT' || /server ended the stream|closed the stream/.test(x.message)) throw x;
@@ -141,6 +153,9 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
   // @xmpp/connection's start() creates its "online" promise and then awaits open(): when open()
   // fails (a reset, a TLS port spoken to in plain text) that promise rejects with nobody
   // listening, an unhandled rejection. The same steps, with the promise observed.
+  // see-other-host: xmpp.js would reconnect this same client on its own, past our endpoint's
+  // socket parameters; connect() follows it instead (a new endpoint, certificate checks intact).
+  (entity as any)._onSeeOtherHost = (error: Error) => entity.emit('error', error);
   entity.start = async function (this: any) {
     const { service, domain: d, lang } = this.options;
     await this.connect(service);
@@ -217,7 +232,7 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
     bare: fullJid.split('/')[0]!,
     domain,
     serverHost: host,
-    endpoint: `${bracketed}:${port} (${ep.directTls ? 'direct TLS' : 'STARTTLS'}${ep.via === 'srv' ? ', from DNS SRV' : ep.via === 'fallback' ? ', no SRV record' : ''})`,
+    endpoint: `${bracketed}:${port} (${ep.directTls ? 'direct TLS' : 'STARTTLS'}${ep.via === 'srv' ? ', from DNS SRV' : ep.via === 'fallback' ? ', no SRV record' : ep.via === 'redirect' ? ', see-other-host' : ''})`,
     localAddress: entity.socket?.socket?.localAddress ?? '127.0.0.1',
     remoteAddress: entity.socket?.socket?.remoteAddress ?? host,
     send: (el) => entity.send(el),
@@ -281,7 +296,13 @@ function mapConnectError(err: unknown, host: string, port: number): XferError {
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EAI_AGAIN|ETIMEDOUT/.test(code + msg)) {
     return errors.connect(`cannot reach XMPP server ${host}:${port}: ${code || msg}`, err);
   }
-  if (e?.name === 'StreamError') return errors.connect(`server closed the stream: ${e.condition ?? msg}`, err);
+  if (e?.name === 'StreamError') {
+    const x = errors.connect(`server closed the stream: ${e.condition ?? msg}${e.text ? ` (${e.text})` : ''}`, err);
+    // RFC 6120 §4.9.3.19: "connect there instead"; the text of the element is host[:port].
+    const other = e.condition === 'see-other-host' ? e.element?.getChildText?.('see-other-host', 'urn:ietf:params:xml:ns:xmpp-streams')?.trim() : undefined;
+    if (other) Object.assign(x, { redirect: other });
+    return x;
+  }
   return errors.connect(`could not connect to ${host}:${port}: ${msg}`, err);
 }
 

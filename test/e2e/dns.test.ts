@@ -86,4 +86,24 @@ describe('finding the server: DNS SRV, direct TLS, IPv6', () => {
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.events.find((e) => e.event === 'error').message, /no XMPP client service/);
   });
+
+  it('see-other-host: the login follows the server to the host it names', async () => {
+    // A server that only says "connect there instead" (RFC 6120 §4.9.3.19).
+    const redirector = net.createServer((sock) => {
+      sock.on('error', () => {});
+      sock.once('data', () =>
+        sock.end(
+          "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='r' from='localhost' version='1.0'>" +
+            `<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>127.0.0.1:${c2s}</see-other-host></stream:error></stream:stream>`,
+        ),
+      );
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { connected } = await sendVia(['--server', `127.0.0.1:${(redirector.address() as net.AddressInfo).port}`]);
+      assert.equal(connected.server, `127.0.0.1:${c2s} (STARTTLS, see-other-host)`);
+    } finally {
+      redirector.close();
+    }
+  });
 });
