@@ -1,6 +1,6 @@
 // Failures on the wire <-> XferError, in one place: Jingle <reason/>s both ways, and the stanza
 // error conditions a peer answers an offer with. Tested as a table (test/unit/wire-errors).
-import { errors, type XferError } from './errors.js';
+import { errors, toXferError, type XferError } from './errors.js';
 import type { Reason } from './protocol/jingle.js';
 import type { StanzaErrorInfo } from './protocol/stanza-error.js';
 
@@ -69,3 +69,19 @@ export function toReason(err: XferError): Reason {
       return 'failed-application';
   }
 }
+
+/**
+ * What ends a transfer that failed while its signal was also aborted. A peer that goes offline
+ * right after it told us why (a terminate, a reset after a failed write, an error reply) ended
+ * with that verdict, not with "went offline": keep the verdict. Any other abort (Ctrl-C, a
+ * stall, the peer vanishing mid-stream) is the reason.
+ */
+export function verdictOrAbort(caught: unknown, signal: AbortSignal): XferError {
+  const err = toXferError(caught);
+  if (!signal.aborted || caught === signal.reason) return toXferError(signal.aborted ? signal.reason : caught);
+  const reason = toXferError(signal.reason);
+  if (reason.code === 'EPEEROFFLINE' && VERDICTS.has(err.code)) return err;
+  return reason;
+}
+
+const VERDICTS = new Set(['ETRANSFER', 'EINTEGRITY', 'EDECLINED', 'EPROTOCOL', 'EFILE']);

@@ -8,6 +8,7 @@ import { bare } from '../negotiation/discovery.js';
 import { newSid, offerFile } from '../negotiation/si-offer.js';
 import { NS } from '../protocol/ns.js';
 import { buildAnswer, parseOffer, siCondition } from '../protocol/si.js';
+import { verdictOrAbort } from '../wire-errors.js';
 import { METHOD_NS, methodByNs, receiverFor, senderFor } from '../transports/index.js';
 import { replyError } from '../xmpp/session.js';
 import { retryKey } from '../transfer/incoming.js';
@@ -49,7 +50,7 @@ export const siSender: SendNegotiator = {
       try {
         await senderFor(method).send({ session, peer, sid, path: p.file, size: p.size, offset, onProgress: t.onProgress, signal: t.signal, options: transport });
       } catch (e) {
-        if (job.signal.aborted) throw job.signal.reason;
+        if (job.signal.aborted) throw verdictOrAbort(e, job.signal);
         if (t.stalled) throw t.stalled;
         lastErr = toXferError(e);
         emit({ event: 'method-failed', sid, method, code: lastErr.code, reason: lastErr.message });

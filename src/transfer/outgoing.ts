@@ -6,6 +6,7 @@ import type { Emit, Protocol } from '../report/events.js';
 import { throttledProgress } from '../report/events.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
 import type { Session } from '../xmpp/session.js';
+import { verdictOrAbort } from '../wire-errors.js';
 import type { PreparedFile, SendNegotiator, Tracker } from '../negotiators/types.js';
 
 export interface OutgoingOptions {
@@ -67,7 +68,7 @@ export async function sendFile(session: Session, peer: string, peerFeatures: str
       emit({ event: 'done', direction: 'sent', sid: out.sid, method: out.method, protocol: n.protocol as Protocol, name: p.name, file: p.file, bytes: p.size - out.offset, seconds: (Date.now() - started) / 1000, sha256: out.sha256, peer });
       return;
     } catch (e) {
-      if (signal.aborted) throw toXferError(signal.reason);
+      if (signal.aborted) throw verdictOrAbort(e, signal);
       lastErr = toXferError(e);
       if (!NEXT_PROTOCOL.has(lastErr.code) || n === usable[usable.length - 1]) throw lastErr;
       emit({ event: 'method-failed', sid: '', method: n.protocol, code: lastErr.code, reason: `${lastErr.message}; trying ${usable[usable.indexOf(n) + 1]!.protocol === 'si' ? 'SI' : 'Jingle'} next` });

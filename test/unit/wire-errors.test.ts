@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors } from '../../src/errors.js';
-import { fromOfferError, fromReason, toReason } from '../../src/wire-errors.js';
+import { fromOfferError, fromReason, toReason, verdictOrAbort } from '../../src/wire-errors.js';
 
 describe('wire errors', () => {
   const reasons: Array<[string, string, number]> = [
@@ -61,4 +61,16 @@ describe('wire errors', () => {
       assert.equal(fromOfferError(info, 'bob@x/y', 'jingle').code, code);
     });
   }
+
+  it('a peer that goes offline right after its verdict: the verdict ends the transfer; any other abort wins', () => {
+    const gone = new AbortController();
+    gone.abort(errors.peerOffline('bob went offline'));
+    assert.equal(verdictOrAbort(errors.integrity('checksum mismatch'), gone.signal).code, 'EINTEGRITY');
+    assert.equal(verdictOrAbort(errors.transfer('receiver rejected the file'), gone.signal).code, 'ETRANSFER');
+    assert.equal(verdictOrAbort(new Error('socket hang up'), gone.signal).code, 'EPEEROFFLINE');
+    const cancelled = new AbortController();
+    cancelled.abort(errors.cancelled('interrupted'));
+    assert.equal(verdictOrAbort(errors.transfer('stream broke'), cancelled.signal).code, 'ECANCELLED');
+    assert.equal(verdictOrAbort(errors.transfer('x'), new AbortController().signal).code, 'ETRANSFER');
+  });
 });

@@ -14,7 +14,7 @@ import { StanzaError } from '../../protocol/stanza-error.js';
 import { streamFile } from '../../socks5/bytestream.js';
 import { ibbEndpoint } from '../../transports/ibb.js';
 import type { MethodName, SendContext } from '../../transports/types.js';
-import { fromOfferError, toReason } from '../../wire-errors.js';
+import { fromOfferError, toReason, verdictOrAbort } from '../../wire-errors.js';
 import type { SendJob, SendNegotiator, SendOutcome } from '../types.js';
 import { jingleEndpoint, newJingleSid, type JingleSession } from './session.js';
 import { JingleS5b } from './s5b.js';
@@ -81,7 +81,7 @@ export const jingleSender: SendNegotiator = {
           }
         } catch (e) {
           s5b?.close();
-          if (signal.aborted) throw signal.reason;
+          if (signal.aborted) throw verdictOrAbort(js.endedByPeer ? js.endedWith : e, signal);
           if (t.stalled) throw t.stalled;
           const err = toXferError(e);
           if (js.endedWith && js.state === 'ended') throw js.endedWith;

@@ -25,6 +25,8 @@ export class JingleSession {
   private queue: Jingle[] = [];
   private waiters = new Set<Waiter>();
   endedWith?: XferError;
+  /** the peer ended it (its session-terminate), rather than we did */
+  endedByPeer = false;
 
   constructor(
     private xmpp: Session,
@@ -91,6 +93,7 @@ export class JingleSession {
       for (const w of this.waiters) if (w.match(j)) return void (w.resolve(j), this.end(undefined));
       // Kept: a success that comes before anyone waits for it (Dino ends as soon as it has the bytes).
       this.queue.push(j);
+      this.endedByPeer = true;
       return this.end(fromReason(j.reason?.condition ?? 'general-error', j.reason?.text, this.peer));
     }
     for (const w of this.waiters) if (w.match(j)) return w.resolve(j);
