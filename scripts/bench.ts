@@ -82,7 +82,8 @@ function run(user: string, argv: string[]): { p: Proc; done: Promise<Proc>; stop
 async function transfer(file: string, method: string, extra: string[] = []) {
   settle();
   const out = mkdtempSync(path.join(tmpdir(), 'xfer-bench-rx-'));
-  const rx = run(RX, ['receive', '-o', out, '--from', `${TX}@${DOMAIN}`, '--once', '--timeout', '600']);
+  // Upload links go to the bare JID: a receiver takes those only at priority >= 0.
+  const rx = run(RX, ['receive', '-o', out, '--from', `${TX}@${DOMAIN}`, '--once', '--timeout', '600', ...(method === 'upload' ? ['--priority', '0'] : [])]);
   await rx.p.wait('listening');
   const t0 = performance.now();
   const tx = run(TX, ['send', file, `${RX}@${DOMAIN}`, ...METHODS[method]!, ...extra]);

@@ -111,38 +111,54 @@ export async function streamFile(socket: net.Socket, ctx: SendContext, awaitVerd
  */
 export async function readInto(stream: ReadingSocket, inc: Incoming, verdictOnSocket: boolean): Promise<void> {
   const { socket } = stream;
-  const abort = () => socket.destroy();
-  inc.signal.addEventListener('abort', abort, { once: true });
+  // RST on every failure (a failed write, an abort, a bad verdict), FIN only after a verified
+  // file: on a direct connection that is the sender's only way to learn the outcome.
+  let verified = false;
+  const reset = () => {
+    try {
+      socket.resetAndDestroy();
+    } catch {
+      socket.destroy();
+    }
+  };
+  inc.signal.addEventListener('abort', reset, { once: true });
   // The sender half-closes after the last byte; without this Node would answer that FIN at once,
   // before the verdict. (A proxy in between may still close both sides on its own.)
   socket.allowHalfOpen = true;
   try {
     const finish = async () => {
       inc.complete();
-      if (!verdictOnSocket) return;
-      if (await inc.settled) socket.resetAndDestroy();
+      verified = verdictOnSocket ? !(await inc.settled) : true;
     };
     if (inc.sink.complete) return await finish();
+    let failed: unknown;
     await new Promise<void>((resolve, reject) => {
       socket.once('end', resolve);
       socket.once('close', resolve);
       socket.once('error', reject);
       stream.read((view) => {
-        inc.sink.writeNow(view);
+        try {
+          inc.sink.writeNow(view);
+        } catch (err) {
+          failed = err; // a full disk, a file-size limit: stop reading, fail, reset
+          resolve();
+          return false;
+        }
         inc.onProgress(inc.sink.bytes);
         if (!inc.sink.complete) return true;
         resolve();
         return false; // anything beyond `size` is not read: the verdict is on the hash
       });
     });
+    if (failed) return inc.fail(failed as Error);
     if (inc.sink.complete) return await finish();
     inc.fail(errors.truncated(`stream closed after ${inc.sink.bytes} of ${inc.sink.size} bytes`));
   } catch (err) {
     inc.fail(err as Error);
   } finally {
-    inc.signal.removeEventListener('abort', abort);
-    // Everything offered arrived (or the transfer failed): nothing more to say on this socket.
-    socket.destroy();
+    inc.signal.removeEventListener('abort', reset);
+    if (verified) socket.destroy();
+    else reset();
   }
 }
 

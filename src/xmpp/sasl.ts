@@ -26,7 +26,19 @@ export function channelBinding(tls: TLSSocket | undefined): ChannelBinding | und
   return finished ? { type: 'tls-unique', data: finished } : undefined;
 }
 
-export function installSasl(streamFeatures: unknown, creds: { username: string; password: string }): void {
+const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
+
+/**
+ * The binding types the server says it accepts (XEP-0440); without that element, RFC 5929's
+ * default for SCRAM, tls-unique (which TLS 1.3 does not have: ejabberd 23.01 offers -PLUS on
+ * TLS 1.3 and refuses any binding then).
+ */
+export function serverBindingTypes(features: Element | undefined): string[] {
+  const el = features?.getChild('sasl-channel-binding', NS_SASL_CB);
+  return el ? el.getChildren('channel-binding').map((c) => c.attrs.type ?? '').filter(Boolean) : ['tls-unique'];
+}
+
+export function installSasl(streamFeatures: unknown, creds: { username: string; password: string }, features: () => Element | undefined): void {
   const factory = new SASLFactory();
   // Preference order: with channel binding first (it ties the login to this TLS connection).
   for (const m of [ScramSha256Plus, ScramSha1Plus, ScramSha256, ScramSha1, Plain]) factory.use(m);
@@ -37,17 +49,21 @@ export function installSasl(streamFeatures: unknown, creds: { username: string; 
     // STARTTLS comes first in stream-features order; reaching SASL without it means the server
     // did not offer TLS. No credentials cross an unencrypted stream.
     if (!e.isSecure()) throw errors.tls('server did not offer STARTTLS; refusing to authenticate over an unencrypted stream');
-    const cb = channelBinding(e.socket?.socket);
-    // -PLUS only with a binding to give; "y" tells a server that offered none that we could have.
+    const ours = channelBinding(e.socket?.socket);
+    const offersPlus = mechanisms.some((m) => m.endsWith('-PLUS'));
+    // -PLUS only with a binding of a type the server takes. GS2 "y" (we could have bound) only
+    // when it offered no -PLUS at all: if it did and our types do not fit, "y" would read as a
+    // downgrade attack to it, so then "n".
+    const cb = ours && serverBindingTypes(features()).includes(ours.type) ? ours : undefined;
     const usable = mechanisms.filter((m) => !m.endsWith('-PLUS') || cb);
-    log('sasl mechanisms %o, channel binding %s', mechanisms, cb?.type ?? 'none');
+    log('sasl mechanisms %o, channel binding %s (server takes %o)', mechanisms, cb?.type ?? 'none', serverBindingTypes(features()));
     let success: string | undefined;
     const onElement = (el: Element) => {
       if (el.name === 'success' && el.attrs.xmlns === NS_SASL) success = el.text();
     };
     e.on('element', onElement);
     try {
-      await done({ ...creds, cb, serverOffersPlus: mechanisms.some((m) => m.endsWith('-PLUS')) }, usable[0]);
+      await done({ ...creds, cb: cb ?? (offersPlus ? undefined : ours), serverOffersPlus: offersPlus }, usable[0]);
     } finally {
       e.off('element', onElement);
     }

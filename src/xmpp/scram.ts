@@ -54,7 +54,7 @@ function scram(hash: 'sha256' | 'sha1', mechName: string, plus: boolean) {
           if (!cred.cb) throw new Error(`${mechName} without a TLS channel binding`);
           this.gs2 = `p=${cred.cb.type},,`;
           this.cbData = cred.cb.data;
-        } else if (cred.cb && !cred.serverOffersPlus) this.gs2 = 'y,,';
+        } else if (cred.cb && !cred.serverOffersPlus) this.gs2 = 'y,,'; // (cb is only passed when we could bind)
         this.clientFirstBare = `n=${saslName(saslprep(cred.username))},r=${this.nonce}`;
         return toBin(`${this.gs2}${this.clientFirstBare}`);
       }

@@ -182,7 +182,11 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
     await e.restart();
   });
 
-  installSasl(streamFeatures, { username: local, password: opts.password });
+  let features: Element | undefined;
+  entity.on('element', (el: Element) => {
+    if (el.name === 'stream:features' || el.name === 'features') features = el;
+  });
+  installSasl(streamFeatures, { username: local, password: opts.password }, () => features);
   _resourceBinding({ iqCaller, streamFeatures }, resource ?? `xfer-${Math.random().toString(36).slice(2, 8)}`);
 
   entity.on('error', (err: Error) => log('error %s', err.message));

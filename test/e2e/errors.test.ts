@@ -107,13 +107,24 @@ describe('errors', () => {
     }
   });
 
-  it('SCRAM-SHA-256-PLUS is preferred when offered, bound to this TLS connection (tls-exporter)', async () => {
-    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'PLAIN'] });
+  it('SCRAM-SHA-256-PLUS is preferred when offered with a binding type we have (XEP-0440 tls-exporter)', async () => {
+    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'PLAIN'], bindingTypes: ['tls-server-end-point', 'tls-exporter'] });
     try {
       const r = await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
       const seen = await fake.seen;
       assert.deepEqual(seen, { mechanism: 'SCRAM-SHA-256-PLUS', gs2: 'p=tls-exporter,,', bindingMatched: true, proofValid: true });
       assert.equal(r.code, 4, r.stderr); // the fake server ends the connection after <success/>
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('-PLUS offered with no type we can compute on TLS 1.3 (no XEP-0440: tls-unique): plain SCRAM with GS2 "n" (ejabberd 23.01)', async () => {
+    const fake = await scramServer(path.dirname(CA_FILE), { password: passwordOf(A), mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'] });
+    try {
+      await xfer(A, ['send', f, jidOf(B)], { server: `127.0.0.1:${fake.port}` }).done;
+      const seen = await fake.seen;
+      assert.deepEqual([seen.mechanism, seen.gs2, seen.proofValid], ['SCRAM-SHA-256', 'n,,', true]);
     } finally {
       fake.close();
     }

@@ -83,12 +83,13 @@ describe('one side goes away mid-transfer', () => {
 });
 
 describe('disk full', () => {
-  for (const method of METHODS) {
-    it(`${method}: a write that fails (file size limit) -> exit 11, nothing left, the sender fails too`, async () => {
+  // SOCKS5 direct under SI too: there the only verdict is how the receiver closes the socket (RST).
+  for (const [method, protocol] of [...METHODS.map((m) => [m, 'auto'] as const), ['s5b', 'si'] as const]) {
+    it(`${method} (${protocol}): a write that fails (file size limit) -> exit 11, nothing left, the sender fails too`, async () => {
       const out = tempDir();
-      const f = randomFile(src, `disk-full-${method}.bin`, 4 << 20);
+      const f = randomFile(src, `disk-full-${method}-${protocol}.bin`, 4 << 20);
       const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--retry-grace', '0', '--timeout', '60'], undefined, { fileSizeLimitKiB: 1024 });
-      const [t, r] = await Promise.all([xfer(A, ['send', f, jidOf(B), '--methods', method, '--no-proxy']).done, rx.done]);
+      const [t, r] = await Promise.all([xfer(A, ['send', f, jidOf(B), '--methods', method, '--no-proxy', '--protocol', protocol]).done, rx.done]);
       assert.equal(r.code, 11, JSON.stringify(r.events) + JSON.stringify(t.events));
       assert.equal(errorOf(r)?.code, 'EFILE');
       assert.equal(t.code, 8, t.stderr);

@@ -20,7 +20,7 @@ export interface Seen {
   proofValid?: boolean;
 }
 
-export async function scramServer(certDir: string, o: { password: string; mechanisms: string[]; wrongSignature?: boolean }) {
+export async function scramServer(certDir: string, o: { password: string; mechanisms: string[]; wrongSignature?: boolean; bindingTypes?: string[] }) {
   const cert = readFileSync(path.join(certDir, 'cert.pem'));
   const key = readFileSync(path.join(certDir, 'key.pem'));
   let report!: (s: Seen) => void;
@@ -55,7 +55,8 @@ export async function scramServer(certDir: string, o: { password: string; mechan
       buf += d.toString('utf8');
       if (buf.includes('<stream:stream')) {
         buf = '';
-        s.write(`${HEADER}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${o.mechanisms.map((m) => `<mechanism>${m}</mechanism>`).join('')}</mechanisms></stream:features>`);
+        const cb = o.bindingTypes ? `<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>${o.bindingTypes.map((t) => `<channel-binding type='${t}'/>`).join('')}</sasl-channel-binding>` : '';
+        s.write(`${HEADER}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${o.mechanisms.map((m) => `<mechanism>${m}</mechanism>`).join('')}</mechanisms>${cb}</stream:features>`);
       }
       const auth = /<auth [^>]*mechanism=["']([^"']+)["'][^>]*>([^<]*)<\/auth>/.exec(buf);
       if (auth) {
