@@ -46,6 +46,9 @@ export const errors = {
   noMethod: (msg: string) => new XferError('ENOMETHOD', 'transfer', msg),
   transfer: (msg: string, cause?: unknown) => new XferError('ETRANSFER', 'transfer', msg, { cause }),
   protocol: (msg: string) => new XferError('EPROTOCOL', 'transfer', msg),
+  /** the receiver took the transfer and then failed or refused the file (its disk, its verdict):
+   *  another method or protocol would end the same way, so none is tried */
+  peerFailed: (msg: string) => new XferError('EPEERFAILED', 'transfer', msg),
   integrity: (msg: string) => new XferError('EINTEGRITY', 'integrity', msg),
   /** fewer bytes than offered: incomplete, not corrupt (with --resume the part is kept) */
   truncated: (msg: string) => new XferError('ETRUNCATED', 'transfer', msg),

@@ -42,6 +42,8 @@ export function fromReason(condition: string, text: string | undefined, peer: st
       return errors.transfer(`${peer}: no transport worked (${condition})${why}`);
     case 'unsupported-applications':
       return errors.peerNoSi(`${peer} does not support Jingle file transfer${why}`);
+    case 'failed-application':
+      return errors.peerFailed(`${peer} could not take the file${why}`);
     default:
       return errors.transfer(`${peer} ended the session: ${condition}${why}`);
   }
@@ -64,6 +66,7 @@ export function toReason(err: XferError): Reason {
     case 'EDECLINED':
       return 'decline';
     case 'EFILE':
+    case 'EPEERFAILED':
       return 'failed-application';
     default:
       return 'failed-application';
@@ -84,4 +87,4 @@ export function verdictOrAbort(caught: unknown, signal: AbortSignal): XferError 
   return reason;
 }
 
-const VERDICTS = new Set(['ETRANSFER', 'EINTEGRITY', 'EDECLINED', 'EPROTOCOL', 'EFILE']);
+const VERDICTS = new Set(['ETRANSFER', 'EPEERFAILED', 'EINTEGRITY', 'EDECLINED', 'EPROTOCOL', 'EFILE']);

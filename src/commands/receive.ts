@@ -153,6 +153,8 @@ async function serve(session: Session, incoming: IncomingTransfers, opts: Receiv
     const why = await Promise.race([lost, stopped.then(() => undefined)]);
     // Transfers this connection carried cannot go on without it: they fail (and count) now.
     if (why) await incoming.abortAll(why);
+    // Stopped (the count reached): the last transfer's verdict still has to reach its sender.
+    else await incoming.quiesce();
     return why;
   } catch (err) {
     // Lost while setting up (roster, presence): the same as lost while listening.

@@ -53,6 +53,7 @@ export const siSender: SendNegotiator = {
         if (job.signal.aborted) throw verdictOrAbort(e, job.signal);
         if (t.stalled) throw t.stalled;
         lastErr = toXferError(e);
+        if (lastErr.code === 'EPEERFAILED') throw lastErr; // the receiver failed the file itself
         emit({ event: 'method-failed', sid, method, code: lastErr.code, reason: lastErr.message });
         // The peer asked for smaller IBB blocks and then refused them on the same sid: a new
         // offer (new sid) for IBB at that size, not a different method.

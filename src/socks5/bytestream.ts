@@ -87,7 +87,7 @@ export async function streamFile(socket: net.Socket, ctx: SendContext, awaitVerd
   let socketError: Error | undefined;
   socket.on('error', (err) => (socketError ??= err));
   const closed = new Promise<void>((resolve, reject) =>
-    socket.once('close', (hadError) => (hadError ? reject(errors.transfer(`SOCKS5: the receiver rejected the file (${socketError?.message ?? 'connection reset'})`)) : resolve())),
+    socket.once('close', (hadError) => (hadError ? reject(errors.peerFailed(`SOCKS5: the receiver rejected the file (${socketError?.message ?? 'connection reset'})`)) : resolve())),
   );
   closed.catch(() => {});
   try {

@@ -130,6 +130,15 @@ export class IncomingTransfers {
     }
   }
 
+  /**
+   * Let transfers that are ending finish (bounded): their negotiators still have to say the
+   * verdict (a Jingle session-terminate) before the connection closes.
+   */
+  async quiesce(): Promise<void> {
+    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setImmediate(r));
+  }
+
   /** Abort what still runs, let it remove its temporary files, count pending failures. */
   async shutdown(reason: Error): Promise<void> {
     for (const a of this.active.values()) a.abort.abort(reason);

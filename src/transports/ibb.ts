@@ -117,7 +117,7 @@ function createEndpoint(session: Session): IbbEndpoint {
     const out = outgoing.get(sid);
     if (out && same(out.peer, from)) {
       // The receiver cancels by closing the bytestream (XEP-0047 §2.3): stop sending at once.
-      out.cancel(errors.transfer('the receiver closed the stream (cancelled)'));
+      out.cancel(errors.peerFailed('the receiver closed the stream: it cancelled, or could not take the file'));
       return undefined;
     }
     const st = streams.get(sid);
@@ -235,6 +235,9 @@ function createEndpoint(session: Session): IbbEndpoint {
 function asTransferError(what: string, err: unknown): Error {
   if (err instanceof XferError) return err;
   if (err instanceof StanzaError) {
+    // After the open, a refusal is the receiver's verdict on the bytes (could not write them,
+    // or they did not verify), not a transport problem.
+    if (what !== 'IBB open' && err.condition === 'not-acceptable') return errors.peerFailed(`the receiver refused the file: ${err.message}`);
     if (err.condition === 'forbidden' || err.condition === 'not-acceptable') return errors.transfer(`${what} refused by peer: ${err.message}`);
     return errors.transfer(`${what} failed: ${err.message}`);
   }

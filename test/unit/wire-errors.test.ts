@@ -17,7 +17,7 @@ describe('wire errors', () => {
     ['unsupported-transports', 'ETRANSFER', 8],
     ['connectivity-error', 'ETRANSFER', 8],
     ['unsupported-applications', 'EPEERNOSI', 6],
-    ['failed-application', 'ETRANSFER', 8],
+    ['failed-application', 'EPEERFAILED', 8],
     ['something-new', 'ETRANSFER', 8],
   ];
   for (const [reason, code, exit] of reasons) {

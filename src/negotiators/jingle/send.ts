@@ -23,6 +23,8 @@ const log = debug('xfer:jingle');
 export const JINGLE_METHODS: readonly MethodName[] = ['s5b', 'ibb'];
 export const transportNs = (m: MethodName) => (m === 's5b' ? NS.jingleS5b : NS.jingleIbb);
 const CONTENT = 'file';
+/** after the stream broke mid-transfer, how long the receiver's terminate may take to say why */
+const PEER_VERDICT_MS = 2000;
 /** how long the receiver has to verify and say so after the checksum */
 const VERDICT_TIMEOUT_MS = 60000;
 
@@ -65,9 +67,14 @@ export const jingleSender: SendNegotiator = {
         emit({ event: 'method-tried', sid: js.sid, method });
         const t = job.track(js.sid, method);
         let hash: Hash | undefined;
+        let flowing = false;
         try {
           hash = await hashPrefix(p.file, offset);
-          const ctx: SendContext = { session: xmpp, peer, sid: '', path: p.file, size: p.size, offset, onProgress: t.onProgress, tap: (c) => hash!.update(c), signal: t.signal, options: job.transport };
+          const onProgress = (b: number) => {
+            flowing = true;
+            t.onProgress(b);
+          };
+          const ctx: SendContext = { session: xmpp, peer, sid: '', path: p.file, size: p.size, offset, onProgress, tap: (c) => hash!.update(c), signal: t.signal, options: job.transport };
           if (method === 's5b') {
             const theirs = parseS5b(answer.content?.transport);
             if (theirs?.kind !== 'candidates') throw errors.protocol(`${peer} accepted SOCKS5 without a transport`);
@@ -84,7 +91,10 @@ export const jingleSender: SendNegotiator = {
           if (signal.aborted) throw verdictOrAbort(js.endedByPeer ? js.endedWith : e, signal);
           if (t.stalled) throw t.stalled;
           const err = toXferError(e);
-          if (js.endedWith && js.state === 'ended') throw js.endedWith;
+          // Bytes were moving and the stream broke: the receiver probably failed the file (a full
+          // disk resets the socket) and its session-terminate, which says so, is on its way.
+          if (flowing && js.state !== 'ended') await new Promise<void>((r) => (js.onEnd(() => r()), setTimeout(r, PEER_VERDICT_MS).unref()));
+          if (js.endedWith && js.state === 'ended' && js.endedByPeer) throw js.endedWith;
           emit({ event: 'method-failed', sid: js.sid, method, code: err.code, reason: err.message });
           remaining = remaining.filter((m) => m !== method);
           if (remaining.length === 0 || !['ETRANSFER', 'ETRUNCATED', 'EPROTOCOL'].includes(err.code)) throw err;
