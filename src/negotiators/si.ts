@@ -107,7 +107,12 @@ export const siResponder: RespondNegotiator = {
         throw replyError('cancel', 'bad-request', undefined, siCondition('no-valid-streams'));
       }
       incoming.retrying(key);
-      const inc = await incoming.begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key, protocol: 'si', date: offer.date, path: offer.path }, method, offer.range);
+      let inc;
+      try {
+        inc = await incoming.begin({ sid: offer.sid, from, name: offer.name, size: offer.size, md5: offer.md5, sha256: offer.sha256, key, protocol: 'si', date: offer.date, path: offer.path }, method, offer.range);
+      } catch (err) {
+        throw replyError('cancel', 'not-acceptable', `Offer Declined: ${(err as Error).message}`);
+      }
       incoming.registry.add(inc);
       const offset = inc.sink.resumedFrom || undefined;
       emit({ event: 'accepted', sid: offer.sid, method, name: inc.sink.name, offset, protocol: 'si' });

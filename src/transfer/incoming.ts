@@ -64,6 +64,9 @@ interface Active {
  */
 export const retryKey = (bareFrom: string, name: string, size: number) => `${bareFrom}|${name}|${size}`;
 
+/** transfers received at the same time, at most (more offers are declined as busy) */
+export const MAX_ACTIVE = 64;
+
 export class IncomingTransfers {
   readonly result: ReceiveResult = { received: 0, failed: 0, timedOut: false };
   readonly registry = new IncomingRegistry();
@@ -99,10 +102,15 @@ export class IncomingTransfers {
 
   /** `retryOf`: an offer of this file; its own pending failure is the slot it would take. */
   busy(retryOf?: string): boolean {
+    // However many files were asked for, at most MAX_ACTIVE are open at once: a burst of
+    // offers cannot open thousands of temporary files (or run out of descriptors).
+    if (this.active.size + this.opening >= MAX_ACTIVE) return true;
     const { count } = this.opts;
     const pending = this.pendingFailures.size - (retryOf && this.pendingFailures.has(retryOf) ? 1 : 0);
     return count > 0 && this.result.received + this.result.failed + this.inFlight + pending >= count;
   }
+
+  private opening = 0;
 
   get done(): boolean {
     return this.opts.count > 0 && this.result.received + this.result.failed >= this.opts.count;
@@ -172,7 +180,22 @@ export class IncomingTransfers {
     const { opts } = this;
     const { emit } = opts;
     const sink = new FileSink({ dir: opts.outputDir, offeredName: t.name, size: t.size, md5: t.md5, sha256: t.sha256, overwrite: opts.overwrite, resume: opts.resume, canContinue, resumeKey: t.resumeKey, date: t.date, relPath: t.path });
-    await sink.open();
+    // Checked again here, with no await before the count goes up: offers checked busy() at the
+    // same time, before any of them got this far.
+    if (this.active.size + this.opening >= MAX_ACTIVE) throw errors.declined('receiver is busy');
+    this.opening++;
+    try {
+      await sink.open();
+    } catch (err) {
+      // The output directory went away or became unwritable, or no descriptor is left: this file
+      // fails like any other (reported, counted), not silently.
+      const x = toXferError(err);
+      emit({ event: 'file-failed', direction: 'received', sid: t.sid, name: sink.name, code: x.code, reason: x.message });
+      this.settle(t.key, x);
+      throw x;
+    } finally {
+      this.opening--;
+    }
     const abort = new AbortController();
     this.active.set(t.sid, { sink, abort, from: t.from, method });
     this.inFlight++;

@@ -1,7 +1,9 @@
 // The incoming lifecycle against hostile or unlucky senders, in memory (fake-net.ts): nothing but
 // bytes keeps a transfer alive, and a declined retry does not erase the failure it would replace.
 import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
 import { it } from 'node:test';
+import { MAX_ACTIVE } from '../../src/transfer/incoming.js';
 import { FakeNet } from '../helpers/fake-net.js';
 import { receiverOn } from '../helpers/memory-receiver.js';
 import { NS } from '../../src/protocol/ns.js';
@@ -47,5 +49,28 @@ it('a retry offer that is itself declined leaves the earlier failure counted', a
   await within(rx.incoming.finished, 4000);
   assert.equal(rx.incoming.result.failed, 1);
   assert.equal(rx.incoming.result.error?.code, 'ETRUNCATED');
+  rx.uninstall();
+});
+
+it('the output directory gone mid-run: the offer fails, is reported and counted (no silent wait)', async () => {
+  const net = new FakeNet();
+  const [a, b] = [net.session(A), net.session(B)];
+  const rx = await receiverOn(b, ['ibb']);
+  rmSync(rx.out, { recursive: true, force: true });
+  await assert.rejects(a.iq(B, 'set', buildOffer({ sid: 'gone1', name: 'x.bin', size: 10, range: false, methods: [NS.ibb] })), /not-acceptable/);
+  await within(rx.incoming.finished, 2000);
+  assert.equal(rx.incoming.result.error?.code, 'EFILE');
+  assert.ok(rx.events.some((e) => e.event === 'file-failed' && e.code === 'EFILE'));
+  rx.uninstall();
+});
+
+it(`a burst of offers opens at most ${MAX_ACTIVE} temporary files; the rest are declined as busy`, async () => {
+  const net = new FakeNet();
+  const [a, b] = [net.session(A), net.session(B)];
+  const rx = await receiverOn(b, ['ibb'], {}, undefined, { count: 0 });
+  const results = await Promise.allSettled(Array.from({ length: MAX_ACTIVE + 36 }, (_, i) => a.iq(B, 'set', buildOffer({ sid: `burst${i}`, name: `f${i}.bin`, size: 10, range: false, methods: [NS.ibb] }))));
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, MAX_ACTIVE);
+  assert.ok(results.filter((r) => r.status === 'rejected').every((r) => /busy/.test(String((r as PromiseRejectedResult).reason?.message))));
+  assert.equal(readdirSync(rx.out).length, MAX_ACTIVE);
   rx.uninstall();
 });

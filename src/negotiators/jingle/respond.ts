@@ -84,7 +84,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
     inc = await incoming.begin({ sid: js.sid, from, name: file.name, size: file.size, sha256: offered, key, protocol: 'jingle', date: file.date, path: file.path, resumeKey: `jingle\0${bare(from)}\0${file.date ?? ''}` }, method, !!file.range);
   } catch (err) {
     const x = toXferError(err);
-    return decline('failed-application', x.message);
+    return decline(x.code === 'EDECLINED' ? 'busy' : 'failed-application', x.message);
   }
   js.onEnd((err) => inc.fail(err));
   // The transport fills the sink; the verdict waits for the checksum (below), not for the transport.
