@@ -20,6 +20,7 @@ import { buildChecksum, buildDescription } from '../../src/protocol/jingle-ft.js
 import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
 import { buildData, buildOpen, buildClose } from '../../src/protocol/ibb.js';
 import { StanzaError } from '../../src/protocol/stanza-error.js';
+import { raceCandidates, unusableHost } from '../../src/socks5/bytestream.js';
 import type { XferEvent } from '../../src/report/events.js';
 import { sendFile } from '../../src/transfer/outgoing.js';
 import type { MethodName, TransportOptions } from '../../src/transports/types.js';
@@ -217,5 +218,40 @@ describe('Jingle negotiators (in memory)', () => {
     assert.equal((rx.events.find((e) => e.event === 'done') as any).protocol, 'si');
     assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
     rx.uninstall();
+  });
+});
+
+describe('hostile Jingle peers', () => {
+  const initiate = (sid: string, from: string, creator = 'initiator') =>
+    buildJingle({ action: 'session-initiate', sid, initiator: from, content: { creator, name: 'f', senders: 'initiator', description: buildDescription({ name: 'h.bin', size: 4, hashes: {}, hashUsed: [] }), transport: buildIbbTransport({ sid: `i-${sid}`, blockSize: 4096, stanza: 'iq' }) } });
+
+  it("a content the initiator did not create (creator='responder') is refused", async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    await assert.rejects(a.iq(B, 'set', initiate('c1', A, 'responder')), (e: any) => e instanceof StanzaError && e.condition === 'bad-request');
+    rx.uninstall();
+  });
+
+  it('a storm of transport-replace is answered with resource-constraint, not queued without end', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    a.handleIq('set', NS.jingle, 'jingle', () => undefined);
+    await a.iq(B, 'set', initiate('storm', A));
+    await new Promise((r) => setTimeout(r, 50));
+    const replace = buildJingle({ action: 'transport-replace', sid: 'storm', initiator: A, content: { creator: 'initiator', name: 'f', transport: buildIbbTransport({ sid: 'x', blockSize: 4096, stanza: 'iq' }) } });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => a.iq(B, 'set', replace)));
+    const refused = results.filter((r) => r.status === 'rejected' && (r.reason as any).condition === 'resource-constraint').length;
+    assert.ok(refused >= 60, `${refused} of 100 refused`);
+    rx.uninstall();
+  });
+
+  it('SOCKS5 candidates at unspecified, multicast or broadcast addresses are never connected to', async () => {
+    for (const h of ['0.0.0.0', '::', '[::]', '224.0.0.1', '239.1.2.3', '255.255.255.255', 'ff02::1', '0.1.2.3']) assert.equal(unusableHost(h), true, h);
+    for (const h of ['127.0.0.1', '::1', '10.0.0.1', 'proxy.example.org']) assert.equal(unusableHost(h), false, h);
+    const t0 = Date.now();
+    await assert.rejects(raceCandidates([{ host: '0.0.0.0', port: 9, proxy: false }], 'h', { staggerMs: 10, candidateTimeoutMs: 1000 }, new AbortController().signal), /no usable streamhost/);
+    assert.ok(Date.now() - t0 < 100);
   });
 });

@@ -45,7 +45,7 @@ export const jingleResponder: RespondNegotiator = {
         throw replyError('cancel', 'forbidden', 'Offer Declined');
       }
       const file = parseDescription(c?.description);
-      if (!c || !file) {
+      if (!c || !file || c.creator !== 'initiator') {
         emit({ event: 'declined', sid: j.sid, from, name, reason: 'not a file offer xfer understands' });
         throw replyError('modify', 'bad-request', 'session-initiate without a file-transfer:5 description with name and size');
       }

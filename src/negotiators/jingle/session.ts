@@ -17,6 +17,7 @@ import { fromReason } from '../../wire-errors.js';
 const log = debug('xfer:jingle');
 
 export const newJingleSid = () => randomBytes(12).toString('hex');
+const MAX_QUEUED = 32;
 
 type Waiter = { match: (j: Jingle) => boolean; resolve: (j: Jingle) => void; reject: (e: Error) => void };
 
@@ -97,6 +98,9 @@ export class JingleSession {
       return this.end(fromReason(j.reason?.condition ?? 'general-error', j.reason?.text, this.peer));
     }
     for (const w of this.waiters) if (w.match(j)) return w.resolve(j);
+    // Actions nobody waits for are kept for a later next(); a peer that floods them (a storm of
+    // transport-replace) is told to wait instead of growing this queue without end.
+    if (this.queue.length >= MAX_QUEUED) throw replyError('wait', 'resource-constraint', 'too many unanswered Jingle actions');
     this.queue.push(j);
   }
 
@@ -134,6 +138,8 @@ export class JingleEndpoint {
       // Every Jingle iq from anyone but the session's peer is refused, as if the session did not exist.
       if (js.peer.toLowerCase() !== from.toLowerCase()) throw replyError('cancel', 'item-not-found', undefined, jingleError('unknown-session'));
       if (j.action === 'session-initiate') throw replyError('cancel', 'conflict', undefined, jingleError('tie-break'));
+      // One content per session, created by the initiator (XEP-0166 §7.2): anything else is not ours.
+      if (j.content && (j.content.name !== js.contentName || j.content.creator !== 'initiator')) throw replyError('cancel', 'item-not-found', 'no such content in this session');
       js.deliver(j);
       return undefined;
     });
