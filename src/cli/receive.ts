@@ -32,6 +32,7 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--direct-host <host>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)", list)
     .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
     .option('--keepalive <seconds>', 'ping the server this often; no answer within 10 s drops the connection and makes it again', DEFAULTS.keepalive)
+    .option('--strict-hosts', 'connect only to IP addresses a peer names (no host names), and none closer than your server (no loopback or LAN address when the server is remote)')
     .option('--stdout', 'receive one file and write it to standard output once it is verified (implies --once; not with --json)')
     .addHelpText(
       'after',
@@ -66,6 +67,7 @@ Examples:
           // roster when asked for with --links; never on the roster default alone.
           links: flags.links === true || (flags.links !== false && (flags.from?.length ?? 0) > 0),
           priority: intArg('--priority', -128, 127)(flags.priority),
+          strictHosts: !!flags.strictHosts,
           resume: !!flags.resume,
           s5bStaggerMs: intArg('--s5b-stagger', 0, 60000)(flags.s5bStagger),
           s5bCandidateTimeoutMs: intArg('--s5b-candidate-timeout', 100, 120000)(flags.s5bCandidateTimeout),

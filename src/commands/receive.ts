@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { errors, toXferError, type XferError } from '../errors.js';
 import { answerPresence, presence, receiverInfo, serveDisco } from '../negotiation/discovery.js';
 import { allowPolicy } from '../negotiation/allow.js';
+import { hostPolicy } from '../net/addresses.js';
 import { RESPONDERS } from '../negotiators/index.js';
 import type { Emit } from '../report/events.js';
 import { IncomingTransfers, type ReceiveResult } from '../transfer/incoming.js';
@@ -35,6 +36,8 @@ export interface ReceiveOptions {
   s5bCandidateTimeoutMs: number;
   /** SOCKS5 candidates the receiver offers in Jingle sessions (defaults: direct + discovered proxies) */
   transport?: Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'>;
+  /** connect only to IP literals no closer than our server link (see net/addresses.ts hostPolicy) */
+  strictHosts?: boolean;
   /** presence priority (default -1: bare-JID and offline messages go to the account's other clients) */
   priority?: number;
   /** ping the server this often; a connection that does not answer is dropped and made again */
@@ -120,7 +123,8 @@ async function serve(session: Session, incoming: IncomingTransfers, opts: Receiv
   try {
     emit({ event: 'connected', jid: session.jid, server: session.endpoint });
     const allowed = await allowPolicy(session, opts.from);
-    const links = installLinks(session, incoming, allowed, opts);
+    const acceptHost = hostPolicy(session, !!opts.strictHosts);
+    const links = installLinks(session, incoming, allowed, { ...opts, acceptHost });
     uninstall.push(links.uninstall);
     const ctx = {
       session,
@@ -132,6 +136,7 @@ async function serve(session: Session, incoming: IncomingTransfers, opts: Receiv
       s5bStaggerMs: opts.s5bStaggerMs,
       s5bCandidateTimeoutMs: opts.s5bCandidateTimeoutMs,
       stallTimeoutMs: opts.stallTimeoutMs,
+      acceptHost,
       legacyOob: links.legacyOob,
       transport: opts.transport ?? { direct: true, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: true },
     };

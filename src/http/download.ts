@@ -20,7 +20,7 @@ export class DownloadError extends XferError {
 }
 
 
-export function checkUrl(raw: string): URL {
+export function checkUrl(raw: string, accept?: (host: string) => boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -28,15 +28,16 @@ export function checkUrl(raw: string): URL {
     throw new DownloadError(`not a URL: ${raw.slice(0, 100)}`, 'not-acceptable');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DownloadError(`refusing ${url.protocol} URL (http and https only)`, 'not-acceptable');
+  if (accept && !accept(url.hostname)) throw new DownloadError(`refusing a URL at ${url.hostname} (not a host xfer connects to here; see --strict-hosts)`, 'not-acceptable');
   return url;
 }
 
 export async function download(
   raw: string,
   sink: FileSink,
-  opts: { signal: AbortSignal; stallTimeoutMs: number; onProgress: (bytes: number) => void; offset?: number },
+  opts: { signal: AbortSignal; stallTimeoutMs: number; onProgress: (bytes: number) => void; offset?: number; accept?: (host: string) => boolean },
 ): Promise<void> {
-  let url = checkUrl(raw);
+  let url = checkUrl(raw, opts.accept);
   const origin = url.origin;
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = {};

@@ -1,5 +1,6 @@
 // Which addresses xfer advertises for the listeners it opens for a peer (SOCKS5 streamhost, OOB's
 // HTTP server), whatever protocol negotiated them: one rule, used by SI and Jingle alike.
+import { isIP } from 'node:net';
 import { errors } from '../errors.js';
 
 export const isLoopback = (a: string) => a === '::1' || a.startsWith('127.') || a === '::ffff:127.0.0.1' || a === 'localhost';
@@ -38,4 +39,35 @@ export function directCandidates(link: ServerLink, hosts: string[], port: number
     }
   }
   return out;
+}
+
+/** Addresses no peer's host is: unspecified (this machine), multicast, broadcast. */
+export function unusableHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === '0.0.0.0' || h === '::' || h === '255.255.255.255' || /^(22[4-9]|23\d)\./.test(h) || /^ff[0-9a-f]{2}:/.test(h) || /^0\./.test(h);
+}
+
+type Scope = 'loopback' | 'private' | 'public';
+function scopeOf(ip: string): Scope {
+  const a = ip.replace(/^::ffff:/, '').toLowerCase();
+  if (isLoopback(a)) return 'loopback';
+  if (/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/.test(a) || /^(fc|fd|fe8|fe9|fea|feb)/.test(a)) return 'private';
+  return 'public';
+}
+
+/**
+ * Which hosts a receiver connects to when a peer names them (a SOCKS5 streamhost, an OOB or
+ * upload URL). Default: any, except addresses no host has (unusableHost). Strict (--strict-hosts):
+ * IP literals only, so the peer cannot make xfer look up names of its choosing, and none "closer"
+ * than our own server link: with a public server no loopback or private address (no reaching into
+ * this machine or its LAN for a remote peer), with a server on the LAN no loopback.
+ */
+export function hostPolicy(link: ServerLink, strict: boolean): (host: string) => boolean {
+  if (!strict) return (host) => !unusableHost(host);
+  const ours = scopeOf(link.remoteAddress);
+  const rank: Record<Scope, number> = { loopback: 0, private: 1, public: 2 };
+  return (host) => {
+    const h = host.replace(/^\[|\]$/g, '');
+    return !unusableHost(h) && isIP(h) !== 0 && rank[scopeOf(h)] >= rank[ours];
+  };
 }

@@ -8,6 +8,8 @@ import { RateLimiter } from '../streams/rate.js';
 import { withTimeout as timeout } from '../streams/abortable.js';
 import type { Incoming, SendContext } from '../transports/types.js';
 import { connectStreamhostForReading, type ReadingSocket } from './client.js';
+import { unusableHost } from '../net/addresses.js';
+export { unusableHost };
 
 export interface Candidate {
   host: string;
@@ -19,20 +21,13 @@ export interface Candidate {
 export interface RaceOptions {
   staggerMs: number;
   candidateTimeoutMs: number;
-}
-
-/**
- * Addresses no streamhost has: unspecified (0.0.0.0 or :: would reach this very machine),
- * multicast and broadcast. A peer naming them is not connected to.
- */
-export function unusableHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === '0.0.0.0' || h === '::' || h === '255.255.255.255' || /^(22[4-9]|23\d)\./.test(h) || /^ff[0-9a-f]{2}:/.test(h) || /^0\./.test(h);
+  /** may we connect to this host (net/addresses.ts hostPolicy)? default: all but unusable ones */
+  accept?: (host: string) => boolean;
 }
 
 /** First SOCKS5 handshake to complete wins; the rest are closed. */
 export function raceCandidates<C extends Candidate>(offered: C[], hash: string, opts: RaceOptions, signal: AbortSignal): Promise<{ candidate: C; stream: ReadingSocket }> {
-  const cands = offered.filter((c) => !unusableHost(c.host));
+  const cands = offered.filter((c) => (opts.accept ?? ((h) => !unusableHost(h)))(c.host));
   const direct = cands.filter((c) => !c.proxy);
   const proxies = cands.filter((c) => c.proxy);
   return new Promise((resolve, reject) => {
@@ -62,7 +57,7 @@ export function raceCandidates<C extends Candidate>(offered: C[], hash: string, 
       proxiesStarted = true;
       proxies.forEach(attempt);
     };
-    if (cands.length === 0) return reject(errors.transfer(offered.length ? 'SOCKS5: no usable streamhost offered (unspecified, multicast or broadcast addresses)' : 'SOCKS5: no streamhosts offered'));
+    if (cands.length === 0) return reject(errors.transfer(offered.length ? 'SOCKS5: no usable streamhost offered (unspecified, multicast or broadcast addresses, or refused by --strict-hosts)' : 'SOCKS5: no streamhosts offered'));
     direct.forEach(attempt);
     if (direct.length === 0) startProxies();
     else timers.push(setTimeout(startProxies, opts.staggerMs));

@@ -9,14 +9,14 @@ import type { Emit } from '../report/events.js';
 import type { Session } from '../xmpp/session.js';
 import type { IncomingTransfers } from './incoming.js';
 
-export function installLinks(session: Session, incoming: IncomingTransfers, allowed: (jid: string) => boolean, opts: { links: boolean; stallTimeoutMs: number; emit: Emit }) {
+export function installLinks(session: Session, incoming: IncomingTransfers, allowed: (jid: string) => boolean, opts: { links: boolean; stallTimeoutMs: number; emit: Emit; acceptHost?: (host: string) => boolean }) {
   const { emit } = opts;
   /** A URL from an allowed sender outside SI (x:oob link, or a legacy jabber:iq:oob set). */
   const receiveLink = async (from: string, link: OobMessage, method: 'upload' | 'oob'): Promise<Error | undefined> => {
     const sid = `link-${randomBytes(6).toString('hex')}`;
     let name = 'file';
     try {
-      const url = checkUrl(link.url);
+      const url = checkUrl(link.url, opts.acceptHost);
       name = decodeURIComponent(url.pathname.split('/').pop() || 'file');
       const size = link.size ?? (await headSize(url));
       if (size === undefined) throw new DownloadError('link without a known size (no Content-Length)', 'not-acceptable');
@@ -28,7 +28,7 @@ export function installLinks(session: Session, incoming: IncomingTransfers, allo
       const inc = await incoming.begin({ sid, from, name, size, sha256: link.sha256, key: sid }, method);
       emit({ event: 'accepted', sid, method, name: inc.sink.name });
       try {
-        await download(link.url, inc.sink, { signal: inc.signal, stallTimeoutMs: opts.stallTimeoutMs, onProgress: (b) => inc.onProgress(b) });
+        await download(link.url, inc.sink, { signal: inc.signal, stallTimeoutMs: opts.stallTimeoutMs, onProgress: (b) => inc.onProgress(b), accept: opts.acceptHost });
         inc.complete();
       } catch (err) {
         inc.fail(err as Error);

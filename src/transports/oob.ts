@@ -62,7 +62,7 @@ export const oobReceiver: ReceiverTransport = {
       const inc = o?.sid ? registry.lookup(o.sid, from, 'oob') : undefined;
       if (!o || !inc) throw replyError('cancel', 'not-acceptable', 'no such transfer');
       try {
-        await download(o.url, inc.sink, { signal: inc.signal, stallTimeoutMs: options.stallTimeoutMs, onProgress: (b) => inc.onProgress(b), offset: inc.sink.bytes });
+        await download(o.url, inc.sink, { signal: inc.signal, stallTimeoutMs: options.stallTimeoutMs, onProgress: (b) => inc.onProgress(b), offset: inc.sink.bytes, accept: options.acceptHost });
         inc.complete();
       } catch (err) {
         inc.fail(err as Error);

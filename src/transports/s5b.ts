@@ -88,7 +88,7 @@ export const s5bReceiver: ReceiverTransport = {
       const cands = q.hosts.map((h) => ({ ...h, proxy: h.jid !== from }));
       let won;
       try {
-        won = await raceCandidates(cands, hash, { staggerMs: options.s5bStaggerMs, candidateTimeoutMs: options.s5bCandidateTimeoutMs }, inc.signal);
+        won = await raceCandidates(cands, hash, { staggerMs: options.s5bStaggerMs, candidateTimeoutMs: options.s5bCandidateTimeoutMs, accept: options.acceptHost }, inc.signal);
       } catch (err) {
         inc.fail(err as Error);
         throw replyError('cancel', 'item-not-found');

@@ -97,6 +97,8 @@ export interface ReceiverOptions {
   s5bStaggerMs: number;
   s5bCandidateTimeoutMs: number;
   stallTimeoutMs: number;
+  /** may we connect to this host a peer named (streamhost, URL)? see net/addresses.ts hostPolicy */
+  acceptHost?: (host: string) => boolean;
   /** a jabber:iq:oob set without sid (legacy clients): resolves when downloaded and verified, or with why not */
   legacyOob?: (from: string, url: string) => Promise<Error | undefined>;
 }

@@ -48,6 +48,30 @@ describe('OOB (jabber:iq:oob in SI)', () => {
   });
 });
 
+describe('--strict-hosts', () => {
+  it('a URL at a host name is refused (no lookup on a peer\'s word); the sender fails, nothing kept', async () => {
+    const out = tempDir();
+    const f = randomFile(tempDir(), 'strict.bin', 10_000);
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '30', '--retry-grace', '0', '--strict-hosts']);
+    const tx = await xfer(A, ['send', f, jidOf(B), '--methods', 'oob', '--http-host', 'localhost']).done;
+    const r = await rx.done;
+    assert.notEqual(tx.code, 0);
+    assert.notEqual(r.code, 0);
+    assert.match(JSON.stringify(r.events), /refusing a URL at localhost/);
+    assert.deepEqual(readdirSync(out), []);
+  });
+
+  it('an IP literal as close as the server (loopback here) is taken', async () => {
+    const out = tempDir();
+    const f = randomFile(tempDir(), 'strict-ok.bin', 10_000);
+    const rx = await receiver(B, ['-o', out, '--from', jidOf(A), '--once', '--timeout', '30', '--strict-hosts']);
+    const tx = await xfer(A, ['send', f, jidOf(B), '--methods', 'oob']).done;
+    assert.equal(tx.code, 0, tx.stderr);
+    assert.equal((await rx.done).code, 0);
+    assert.equal(await sha256File(path.join(out, 'strict-ok.bin')), await sha256File(f));
+  });
+});
+
 describe('HTTP File Upload (XEP-0363) + jabber:x:oob link', () => {
   it('reaches a recipient who is offline and comes online later', async () => {
     const f = randomFile(tempDir(), 'upload-3m.bin', 3 << 20);

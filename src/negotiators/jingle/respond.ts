@@ -111,7 +111,7 @@ async function respond(ctx: RespondContext, js: JingleSession, j: Jingle, file: 
       const theirs = parseS5b(transportEl);
       if (theirs?.kind !== 'candidates') throw errors.protocol('SOCKS5 transport without candidates');
       const transport = refuseS5b ? { direct: false, directHosts: [], directPort: 0, proxies: [], proxyDiscovery: false } : ctx.transport;
-      s5b = new JingleS5b(xmpp, js, { ...transport, staggerMs: ctx.s5bStaggerMs, candidateTimeoutMs: ctx.s5bCandidateTimeoutMs }, theirs.sid);
+      s5b = new JingleS5b(xmpp, js, { ...transport, staggerMs: ctx.s5bStaggerMs, candidateTimeoutMs: ctx.s5bCandidateTimeoutMs, acceptHost: ctx.acceptHost }, theirs.sid);
       await js.send('session-accept', { description, transport: await s5b.offer() });
       try {
         const stream = await s5b.connect(refuseS5b ? [] : theirs.candidates, inc.signal);

@@ -22,7 +22,7 @@ import type { JingleSession } from './session.js';
 const log = debug('xfer:jingle-s5b');
 const REPORT_TIMEOUT_MS = 30000;
 
-export type S5bOptions = Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'> & { staggerMs: number; candidateTimeoutMs: number };
+export type S5bOptions = Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'> & { staggerMs: number; candidateTimeoutMs: number; acceptHost?: (host: string) => boolean };
 
 export class JingleS5b {
   readonly tsid: string;
@@ -69,7 +69,7 @@ export class JingleS5b {
     const sorted = [...theirs].sort((a, b) => b.priority - a.priority);
     let mine: { cand: S5bCandidate; stream: ReadingSocket } | undefined;
     try {
-      const won = await raceCandidates(sorted.map((c) => ({ ...c, proxy: c.type === 'proxy' })), hashForTheirs, { staggerMs: this.opts.staggerMs, candidateTimeoutMs: this.opts.candidateTimeoutMs }, signal);
+      const won = await raceCandidates(sorted.map((c) => ({ ...c, proxy: c.type === 'proxy' })), hashForTheirs, { staggerMs: this.opts.staggerMs, candidateTimeoutMs: this.opts.candidateTimeoutMs, accept: this.opts.acceptHost }, signal);
       mine = { cand: sorted.find((c) => c.cid === won.candidate.cid)!, stream: won.stream };
       log('%s: connected to their candidate %s (%s:%d)', this.tsid, mine.cand.cid, mine.cand.host, mine.cand.port);
       await this.js.send('transport-info', { transport: buildS5b({ kind: 'candidate-used', sid: this.tsid, cid: mine.cand.cid }) });
