@@ -61,13 +61,22 @@ export async function findEndpoints(domain: string, o: { server?: string; direct
     }
   };
   const [tls, starttls] = await Promise.all([lookup(`_xmpps-client._tcp.${domain}`, true), lookup(`_xmpp-client._tcp.${domain}`, false)]);
-  // A lone "." target means "no such service here" (RFC 2782).
-  const usable = [...tls, ...starttls].filter((r) => r.name !== '.' && r.name !== '');
+  return endpointsFrom(domain, tls, starttls);
+}
+
+/** At most this many servers are tried (5 s each): a zone with hundreds of records cannot stall a login. */
+export const MAX_ENDPOINTS = 8;
+
+/** The login order from SRV answers (pure: what the DNS said, checked). */
+export function endpointsFrom(domain: string, tls: Array<Srv & { directTls: boolean }>, starttls: Array<Srv & { directTls: boolean }>): Endpoint[] {
+  // A lone "." target means "no such service here" (RFC 2782). Port 0 or a target that is not a
+  // host name is an answer no server gives: skipped.
+  const usable = [...tls, ...starttls].filter((r) => r.name !== '.' && r.name !== '' && r.port > 0 && r.port < 65536 && /^[a-z0-9._-]+$/i.test(r.name));
   if (usable.length === 0) {
-    if (tls.length + starttls.length > 0) throw errors.connect(`${domain} says it offers no XMPP client service (SRV target ".")`);
+    if (tls.length + starttls.length > 0) throw errors.connect(`${domain} says it offers no XMPP client service (SRV target "." or no usable record)`);
     return [{ host: domain, port: 5222, directTls: false, via: 'fallback' }];
   }
   // One list by priority; on a tie direct TLS first (XEP-0368 §3: it saves a round trip).
   const ordered = orderSrv(usable).sort((a, b) => a.priority - b.priority || Number(b.directTls) - Number(a.directTls));
-  return ordered.map((r) => ({ host: r.name.replace(/\.$/, ''), port: r.port, directTls: r.directTls, via: 'srv' as const }));
+  return ordered.slice(0, MAX_ENDPOINTS).map((r) => ({ host: r.name.replace(/\.$/, ''), port: r.port, directTls: r.directTls, via: 'srv' as const }));
 }
