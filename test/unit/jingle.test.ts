@@ -254,4 +254,17 @@ describe('hostile Jingle peers', () => {
     await assert.rejects(raceCandidates([{ host: '0.0.0.0', port: 9, proxy: false }], 'h', { staggerMs: 10, candidateTimeoutMs: 1000 }, new AbortController().signal), /no usable streamhost/);
     assert.ok(Date.now() - t0 < 100);
   });
+
+  it('a checksum (or anything) after the session ended is answered unknown-session', async () => {
+    const net = new FakeNet();
+    const [a, b] = [net.session(A), net.session(B)];
+    const rx = await receiverOn(b, ['ibb']);
+    const { p } = await payload(5000);
+    await send(a, rx.features, p, ['ibb'], transport());
+    await rx.incoming.finished;
+    const sid = (rx.events.find((e) => e.event === 'done') as any).sid;
+    const late = buildJingle({ action: 'session-info', sid, info: [buildChecksum('initiator', 'file', 'sha-256', createHash('sha256').update('other').digest('base64'))] });
+    await assert.rejects(a.iq(B, 'set', late), (e: any) => e instanceof StanzaError && e.condition === 'item-not-found' && e.info.app?.name === 'unknown-session');
+    rx.uninstall();
+  });
 });
