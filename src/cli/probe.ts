@@ -2,7 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT } from '../errors.js';
-import { probe, probeJunit, probeTable } from '../commands/probe.js';
 import { printable } from '../files/safe-name.js';
 import { jsonLine } from '../report/json.js';
 import { availableMethods } from '../transports/index.js';
@@ -27,6 +26,7 @@ Examples:
     .action(async (to: string, flags: Flags) => {
       const emit = cli.reporter(flags);
       await cli.run(async () => {
+        const { probe, probeJunit, probeTable } = await import('../commands/probe.js');
         const r = await probe({
           connection: await connection(flags),
           to,

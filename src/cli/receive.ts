@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { EXIT, errors } from '../errors.js';
-import { receive } from '../commands/receive.js';
 import { availableMethods } from '../transports/index.js';
 import { common, connection, list, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
 
@@ -52,6 +51,7 @@ Examples:
         const stdoutDir = flags.stdout ? await mkdtemp(path.join(tmpdir(), 'xfer-stdout-')) : undefined;
         let saved: string | undefined;
         try {
+        const { receive } = await import('../commands/receive.js');
         const r = await receive({
           connection: await connection(flags),
           outputDir: stdoutDir ?? path.resolve(flags.outputDir),

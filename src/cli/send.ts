@@ -2,10 +2,8 @@
 import type { Command } from 'commander';
 import { EXIT, errors } from '../errors.js';
 import { stat } from 'node:fs/promises';
-import { prepareFiles, send } from '../commands/send.js';
 import { spool } from '../files/spool.js';
 import { splitJid } from '../xmpp/session.js';
-import { sendByUpload } from '../commands/upload.js';
 import { parseProtocol } from '../negotiators/index.js';
 import { availableMethods } from '../transports/index.js';
 import { common, connection, list, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
@@ -51,6 +49,8 @@ Examples:
         const to = args[args.length - 1]!;
         splitJid(to);
         const files = args.slice(0, -1);
+        // Loaded when used: `xfer --help` and the other commands do not pay for it.
+        const { prepareFiles, send } = await import('../commands/send.js');
         // A typo in a file name must not cost a password prompt or a login.
         const stdin = files.filter((f) => f === '-').length;
         if (stdin > 1) throw errors.usage("standard input ('-') can be sent once");
@@ -69,7 +69,7 @@ Examples:
         try {
         const r =
           flags.method === 'upload'
-            ? await sendByUpload({ connection: await connection(flags), files, to, desc: flags.desc, emit, signal: cli.signal })
+            ? await (await import('../commands/upload.js')).sendByUpload({ connection: await connection(flags), files, to, desc: flags.desc, emit, signal: cli.signal })
             : await send({
                 connection: await connection(flags),
                 files,

@@ -5,7 +5,6 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { request } from 'undici';
 import { errors, toXferError } from '../errors.js';
 import { hashFile, hexToB64 } from '../files/hash.js';
 import { discoInfo } from '../negotiation/discovery.js';
@@ -72,6 +71,8 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
           },
         });
         const started = Date.now();
+        // undici costs ~60 ms and ~15 MiB to load: only for uploads.
+        const { request } = await import('undici');
         const res = await request(slot.put, {
           method: 'PUT',
           headers: { ...slot.headers, 'content-length': String(size), 'content-type': 'application/octet-stream' },

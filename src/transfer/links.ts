@@ -1,7 +1,6 @@
 // Files that arrive as a URL outside any negotiation: x:oob links in messages (HTTP File Upload,
 // XEP-0363 + XEP-0066) and legacy jabber:iq:oob sets without SI. Same lifecycle as the rest.
 import { randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import { toXferError } from '../errors.js';
 import { checkUrl, download, DownloadError } from '../http/download.js';
 import { parseXOobMessage, type OobMessage } from '../protocol/oob.js';
@@ -64,6 +63,8 @@ export function installLinks(session: Session, incoming: IncomingTransfers, allo
 
 async function headSize(url: URL): Promise<number | undefined> {
   try {
+    // undici costs ~60 ms and ~15 MiB to load: only when a link needs it.
+    const { request } = await import('undici');
     const res = await request(url, { method: 'HEAD', headersTimeout: 10000 });
     await res.body.dump();
     const n = Number(res.headers['content-length']);
