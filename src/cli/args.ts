@@ -81,6 +81,14 @@ export function common(cmd: Command): Command {
  */
 export const list = (v: string, prev: string[] | undefined): string[] => [...(Array.isArray(prev) ? prev : []), ...v.split(',').map((x) => x.trim()).filter(Boolean)];
 
+/** SOCKS5 candidates we offer ourselves: send (SI and Jingle) and receive (Jingle) alike. */
+export function candidateOptions(cmd: Command, who: string): Command {
+  return cmd
+    .option('--no-direct', `${who}: do not offer our own streamhost`)
+    .option('--direct-host <host>', `${who}: advertise this address for our streamhost ('auto' = the interface that reaches the server; repeat or comma-separate)`, list)
+    .option('--no-proxy', `${who}: offer no proxy and do not look for one`);
+}
+
 export function rateArg(v: string): number {
   const n = parseRate(v);
   if (n === undefined) throw errors.usage('--limit-rate must be bytes per second, optionally with K, M or G (e.g. 500K, 2M)');

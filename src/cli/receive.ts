@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { EXIT, errors } from '../errors.js';
 import { availableMethods } from '../transports/index.js';
-import { common, connection, list, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
+import { candidateOptions, common, connection, list, DEFAULTS, intArg, methodsArg, type CliContext, type Flags } from './args.js';
 
 export function registerReceive(program: Command, cli: CliContext): void {
-  common(program.command('receive'))
+  candidateOptions(common(program.command('receive')), 'Jingle SOCKS5')
     .description('wait for files and save them')
     .option('-o, --output-dir <dir>', 'where files go', '.')
     .option('--from <jid>', 'accept offers only from this JID (repeat or comma-separate; default: roster contacts and your own account)', list)
@@ -27,9 +27,6 @@ export function registerReceive(program: Command, cli: CliContext): void {
     .option('--retry-grace <ms>', 'wait this long for the sender to retry a failed transfer with another method', DEFAULTS.retryGrace)
     .option('--s5b-stagger <ms>', 'SOCKS5: start proxy candidates this long after direct ones', DEFAULTS.s5bStagger)
     .option('--s5b-candidate-timeout <ms>', 'SOCKS5: give up on one candidate after this long', DEFAULTS.s5bCandidateTimeout)
-    .option('--no-direct', 'Jingle SOCKS5: do not offer our own streamhost')
-    .option('--direct-host <host>', "Jingle SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server)", list)
-    .option('--no-proxy', 'Jingle SOCKS5: offer no proxy and do not look for one')
     .option('--keepalive <seconds>', 'ping the server this often; no answer within 10 s drops the connection and makes it again', DEFAULTS.keepalive)
     .option('--strict-hosts', 'connect only to IP addresses a peer names (no host names), and none closer than your server (no loopback or LAN address when the server is remote)')
     .option('--stdout', 'receive one file and write it to standard output once it is verified (implies --once; not with --json)')

@@ -6,10 +6,10 @@ import { spool } from '../files/spool.js';
 import { splitJid } from '../xmpp/session.js';
 import { parseProtocol } from '../negotiators/index.js';
 import { availableMethods } from '../transports/index.js';
-import { common, connection, list, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
+import { candidateOptions, common, connection, list, DEFAULTS, intArg, methodsArg, transportOptions, type CliContext, type Flags } from './args.js';
 
 export function registerSend(program: Command, cli: CliContext): void {
-  common(program.command('send'))
+  candidateOptions(common(program.command('send')), 'SOCKS5')
     .description('send files to an XMPP account (user@host picks an online resource; a full JID is used as given)')
     .argument('<files_and_jid...>', 'FILE... JID')
     .option('--methods <list>', `stream methods in order of preference (${availableMethods().join(',')})`, availableMethods().join(','))
@@ -21,13 +21,10 @@ export function registerSend(program: Command, cli: CliContext): void {
     .option('--peer-timeout <seconds>', 'how long to look for an online resource of a bare JID', DEFAULTS.peerTimeout)
     .option('--ibb-block-size <bytes>', 'IBB block size (halved while the peer answers resource-constraint)', DEFAULTS.ibbBlockSize)
     .option('--ibb-window <n>', 'IBB blocks in flight', DEFAULTS.ibbWindow)
-    .option('--no-direct', 'SOCKS5: do not offer our own streamhost')
-    .option('--direct-host <host>', "SOCKS5: advertise these addresses for our streamhost ('auto' = the interface that reaches the server; repeat or comma-separate)", list)
     .option('--direct-port <port>', 'SOCKS5: port for our streamhost (default: any free port)')
     .option('--http-host <host>', "OOB: advertise these addresses for the temporary HTTP server ('auto' as for --direct-host)", list)
     .option('--http-port <port>', 'OOB: port for the temporary HTTP server (default: any free port)')
     .option('--proxy <jid>', 'SOCKS5: offer this proxy instead of the ones found on your server (repeat or comma-separate)', list)
-    .option('--no-proxy', 'SOCKS5: offer no proxy and do not look for one')
     .option('--limit-rate <rate>', 'cap the average send rate, bytes per second with optional K, M or G (e.g. 2M)')
     .addHelpText(
       'after',

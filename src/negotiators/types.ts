@@ -5,7 +5,7 @@
 // incoming lifecycle (transfer/incoming.ts) do that for every negotiator alike.
 import type { Emit, Protocol } from '../report/events.js';
 import type { IncomingTransfers } from '../transfer/incoming.js';
-import type { MethodName, TransportOptions } from '../transports/types.js';
+import type { MethodName, ReceiverOptions, TransportOptions } from '../transports/types.js';
 import type { Session } from '../xmpp/session.js';
 
 export interface PreparedFile {
@@ -59,21 +59,14 @@ export interface SendNegotiator {
   send(job: SendJob): Promise<SendOutcome>;
 }
 
-export interface RespondContext {
+/** What a responder gets: the receive options its transports take, plus the session and lifecycle. */
+export interface RespondContext extends ReceiverOptions {
   session: Session;
   incoming: IncomingTransfers;
   allowed(jid: string): boolean;
   /** transports to accept, best first */
   methods: MethodName[];
   emit: Emit;
-  ibbMaxBlockSize: number;
-  s5bStaggerMs: number;
-  s5bCandidateTimeoutMs: number;
-  stallTimeoutMs: number;
-  /** may we connect to this host a peer named (streamhost, URL)? see net/addresses.ts hostPolicy */
-  acceptHost?: (host: string) => boolean;
-  /** a jabber:iq:oob set without sid (legacy clients): resolves when downloaded and verified, or with why not */
-  legacyOob?: (from: string, url: string) => Promise<Error | undefined>;
   /** SOCKS5 streamhost offered by the receiver too (Jingle) */
   transport: Pick<TransportOptions, 'direct' | 'directHosts' | 'directPort' | 'proxies' | 'proxyDiscovery'>;
 }
