@@ -87,7 +87,8 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr, opts: { 
           // In a log (CI, a pipe): a plain line every few seconds, like curl or rsync would.
           const now = Date.now();
           if (e.bytes < e.total && now - (lastPlain.get(e.sid) ?? 0) < 5000) break;
-          lastPlain.set(e.sid, now);
+          if (e.bytes === e.total && lastPlain.get(e.sid) === Infinity) break; // the end, once
+          lastPlain.set(e.sid, e.bytes === e.total ? Infinity : now);
           const eta = e.rate > 0 && e.bytes < e.total ? `, ETA ${Math.ceil((e.total - e.bytes) / e.rate)} s` : '';
           err.write(`  ${label(e.sid)}: ${formatBytes(e.bytes)} of ${formatBytes(e.total)} (${Math.floor((100 * e.bytes) / e.total)} %), ${formatBytes(e.rate)}/s${eta}\n`);
           break;
