@@ -35,7 +35,7 @@ describe('interop with Libervia on prosody', () => {
       const out = tempDir();
       const rx = lv.spawnCli(['file', 'receive', '-p', LV, '--path', out, jidOf(XFER)]);
       try {
-        await new Promise((r) => setTimeout(r, 1500)); // the CLI registers its acceptance first
+        await new Promise((r) => setTimeout(r, 3000)); // the CLI registers its acceptance with the backend first
         const tx = await xfer(XFER, ['send', file, lvJid, ...args, '--peer-timeout', '15']).done;
         assert.equal(tx.code, 0, `${tx.stderr}\n${rx.output()}\n${lv.backendLog()}`);
         const done = tx.events.find((e) => e.event === 'done');
