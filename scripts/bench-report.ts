@@ -44,6 +44,7 @@ export function markdown(res: any): string {
   L.push('', ...targets(res));
   L.push('', '## Latency', '', `A silent first SOCKS5 candidate: ${fmt(res.silentCandidate.silentFirst, 2)} s end to end vs ${fmt(res.silentCandidate.baseline, 2)} s without (1 MiB).`);
   if (res.prosodyCpuSecondsPerMiB !== null) L.push('', `Prosody CPU per MiB relayed over IBB: ${fmt(res.prosodyCpuSecondsPerMiB, 3)} s.`);
+  if (res.cliStartup) L.push('', `The CLI alone (\`xfer --version\`: start, imports, exit): ${fmt(res.cliStartup.seconds, 2)} s, ${fmt(res.cliStartup.rssMiB, 0)} MiB peak RSS (median of 5).`);
   if (res.slixmppIbb) L.push('', `slixmpp's IBB (4 KiB blocks, stop-and-wait) into xfer receive, ${human(res.slixmppIbb.size)}: ${fmt(res.slixmppIbb.mibs, 2)} MiB/s.`);
   L.push('', `## IBB block size × window (${human(res.ibbSweep.size)}, MiB/s; default ${res.ibbSweep.default})`, '', `| block \\ window | ${res.ibbSweep.windows.join(' | ')} |`, `|---|${res.ibbSweep.windows.map(() => '---').join('|')}|`);
   for (const b of res.ibbSweep.blocks) L.push(`| ${b} | ${res.ibbSweep.windows.map((w: number) => fmt(res.ibbSweep.mibs[`${b}x${w}`])).join(' | ')} |`);

@@ -2,7 +2,7 @@
 // through the fixture Prosody, next to the ceilings measured in the same run on the same machine
 // (scripts/ceilings.ts). Writes bench/results.md, .json and
 // throughput.svg. `--quick` is a smoke run (exercised by the test suite so that it cannot rot).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,6 +120,13 @@ async function slixmppIbb(file: string): Promise<number> {
   return done.bytes / 1048576 / done.seconds;
 }
 
+/** `xfer --version` under GNU time: wall seconds and peak RSS (KiB). */
+function cliStartup(): { s: number; kib: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'T %e %M', process.execPath, path.join(ROOT, 'bin/xfer'), '--version'], { encoding: 'utf8' });
+  const m = /T ([\d.]+) (\d+)/.exec(r.stderr);
+  return { s: Number(m?.[1] ?? NaN), kib: Number(m?.[2] ?? NaN) };
+}
+
 function prosodyCpu(): number {
   const pid = readFileSync(path.join(ROOT, '.run/prosody/pid'), 'utf8').trim();
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -213,6 +220,9 @@ async function main() {
       slow.push((await transfer(silentFile, 's5b-direct', ['--direct-host', `127.0.0.1:${sp}`, '--direct-host', 'auto'])).wall);
     }
     silent.close();
+    // The CLI alone: start, import, print its version, exit (what every command pays before work).
+    const startup: Array<{ s: number; kib: number }> = [];
+    for (let i = 0; i < 5; i++) startup.push(cliStartup());
     // IBB block size x window sweep.
     const sweepSize = QUICK ? 1 << 20 : 32 << 20;
     const sweepFile = makeFile(dir, sweepSize);
@@ -223,7 +233,7 @@ async function main() {
       const r = await transfer(sweepFile, 'ibb', ['--ibb-block-size', String(b), '--ibb-window', String(w)]);
       sweep[`${b}x${w}`] = sweepSize / 1048576 / r.seconds;
     }
-    const result = { date: new Date().toISOString(), quick: QUICK, runs: RUNS, rows, ceilings, silentCandidate: { baseline: median(base), silentFirst: median(slow) }, ibbSweep: { size: sweepSize, blocks, windows, mibs: sweep, default: '49152x32' }, prosodyCpuSecondsPerMiB: ibbCpu.length ? median(ibbCpu) : null, slixmppIbb: { size: slixSize, mibs: median(slixRates) } };
+    const result = { date: new Date().toISOString(), quick: QUICK, runs: RUNS, rows, ceilings, silentCandidate: { baseline: median(base), silentFirst: median(slow) }, ibbSweep: { size: sweepSize, blocks, windows, mibs: sweep, default: '49152x32' }, prosodyCpuSecondsPerMiB: ibbCpu.length ? median(ibbCpu) : null, slixmppIbb: { size: slixSize, mibs: median(slixRates) }, cliStartup: { seconds: median(startup.map((x) => x.s)), rssMiB: median(startup.map((x) => x.kib)) / 1024 } };
     writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(result, null, 2));
     writeFileSync(path.join(OUT, 'results.md'), markdown(result));
     writeFileSync(path.join(OUT, 'throughput.svg'), svg(result));
