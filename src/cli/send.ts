@@ -53,16 +53,16 @@ Examples:
         if (stdin > 1) throw errors.usage("standard input ('-') can be sent once");
         if (stdin && !flags.name) throw errors.usage("sending standard input ('-') needs --name NAME");
         if (stdin && flags.method === 'upload') throw errors.usage("--method upload takes files, not standard input ('-')");
-        await prepareFiles(files.filter((f) => f !== '-'));
+        // Every file and folder checked (once) before standard input is read; '-' keeps its place.
+        const perArg = [];
+        for (const f of files) perArg.push(f === '-' ? undefined : await prepareFiles([f]));
         const spooled = stdin ? await spool(process.stdin, flags.name) : undefined;
+        const fromStdin = async () => {
+          const st = await stat(spooled!.file);
+          return [{ file: spooled!.file, name: spooled!.name, size: st.size, mtime: st.mtime }];
+        };
         const prepared = [];
-        for (const f of files) {
-          if (f !== '-') prepared.push(...(await prepareFiles([f])));
-          else {
-            const st = await stat(spooled!.file);
-            prepared.push({ file: spooled!.file, name: spooled!.name, size: st.size, mtime: st.mtime });
-          }
-        }
+        for (const p of perArg) prepared.push(...(p ?? (await fromStdin())));
         try {
         const r =
           flags.method === 'upload'

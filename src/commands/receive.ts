@@ -12,7 +12,7 @@ import type { Emit } from '../report/events.js';
 import { IncomingTransfers, type ReceiveResult } from '../transfer/incoming.js';
 import { installLinks } from '../transfer/links.js';
 import type { MethodName, TransportOptions } from '../transports/types.js';
-import { connect, type Session, type SessionOptions } from '../xmpp/session.js';
+import { connect, streamCondition, type Session, type SessionOptions } from '../xmpp/session.js';
 
 export type { ReceiveResult };
 
@@ -84,7 +84,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
       if (!lost || stop || incoming.done) break;
       // Reconnecting would not help (another client took this full JID, or the server refuses
       // us): stop with the server's reason.
-      if (PERMANENT.test(lost.message)) {
+      if (PERMANENT.has(streamCondition(lost) ?? '')) {
         await incoming.shutdown(lost);
         throw lost;
       }
@@ -99,7 +99,7 @@ export async function receive(opts: ReceiveOptions): Promise<ReceiveResult> {
   }
 }
 
-const PERMANENT = /ended the stream \((conflict|not-authorized|policy-violation|host-unknown|host-gone|invalid-from|improper-addressing|unsupported-version)/;
+const PERMANENT = new Set(['conflict', 'not-authorized', 'policy-violation', 'host-unknown', 'host-gone', 'invalid-from', 'improper-addressing', 'unsupported-version']);
 
 /** Wait 1, 2, 4, … 30 s (with jitter) before connecting again; true when stopped meanwhile. */
 async function backoff(attempt: number, why: XferError, stopped: Promise<void>, emit: Emit): Promise<boolean> {

@@ -9,7 +9,6 @@ import { withTimeout as timeout } from '../streams/abortable.js';
 import type { Incoming, SendContext } from '../transports/types.js';
 import { connectStreamhostForReading, type ReadingSocket } from './client.js';
 import { unusableHost } from '../net/addresses.js';
-export { unusableHost };
 
 export interface Candidate {
   host: string;

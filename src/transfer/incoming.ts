@@ -85,7 +85,7 @@ export class IncomingTransfers {
   /** The connection is gone: abort what runs, and wait (briefly) until each has cleaned up and counted. */
   async abortAll(err: Error): Promise<void> {
     for (const a of this.active.values()) a.abort.abort(err);
-    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await this.drain();
   }
 
   /**
@@ -138,19 +138,24 @@ export class IncomingTransfers {
     }
   }
 
+  /** Until no transfer is active, at most 1 s: time to remove temporary files and count. */
+  private async drain(): Promise<void> {
+    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
   /**
    * Let transfers that are ending finish (bounded): their negotiators still have to say the
    * verdict (a Jingle session-terminate) before the connection closes.
    */
   async quiesce(): Promise<void> {
-    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await this.drain();
     await new Promise((r) => setImmediate(r));
   }
 
   /** Abort what still runs, let it remove its temporary files, count pending failures. */
   async shutdown(reason: Error): Promise<void> {
     for (const a of this.active.values()) a.abort.abort(reason);
-    for (let i = 0; i < 50 && this.active.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await this.drain();
     for (const key of [...this.pendingFailures.keys()]) this.countFailure(key);
   }
 

@@ -122,7 +122,7 @@ export async function connect(opts: SessionOptions): Promise<Session> {
       }
       // Only "could not reach it" moves on to the next server: a bad password or certificate
       // would be the same there, and is the user's to see.
-      if (x.code !== 'ECONNECT' || /server ended the stream|closed the stream/.test(x.message)) throw x;
+      if (x.code !== 'ECONNECT' || streamCondition(x)) throw x;
       log('%s:%d (%s) failed: %s', ep.host, ep.port, ep.directTls ? 'direct TLS' : 'STARTTLS', x.message);
       first ??= x;
     }
@@ -214,9 +214,9 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
   let closing = false;
   // The server says why it ends the stream (conflict: this resource logged in elsewhere;
   // system-shutdown; policy-violation): that reason, not just "lost", is what the user sees.
-  let streamError: { condition?: string; text?: string } | undefined;
+  let streamError: (Error & { condition?: string; text?: string }) | undefined;
   entity.on('error', (err: any) => {
-    if (err?.name === 'StreamError') streamError = { condition: err.condition, text: err.text };
+    if (err?.name === 'StreamError') streamError = err;
   });
   let dead: XferError | undefined;
   entity.on('disconnect', () => {
@@ -226,7 +226,8 @@ async function connectTo(opts: SessionOptions, ep: Endpoint, attemptTimeoutMs?: 
       return;
     }
     const why = streamError ? `: the server ended the stream (${streamError.condition}${streamError.text ? `: ${streamError.text}` : ''})` : '';
-    const lost = errors.connect(`connection to the XMPP server lost${why}`);
+    // The StreamError is the cause: what a caller decides on (receive: reconnect or not) is its condition.
+    const lost = errors.connect(`connection to the XMPP server lost${why}`, streamError);
     requests.failAll(lost);
     if (!closing) closeFns.forEach((f) => f(lost));
   });
@@ -328,4 +329,10 @@ export function redact(el: Element): string {
   const data = el.getChild('data', 'http://jabber.org/protocol/ibb');
   if (data && data.text().length > 64) return xml(el.name, el.attrs, xml('data', data.attrs, `[${data.text().length} base64 characters]`)).toString();
   return el.toString();
+}
+
+/** The condition of the stream error that ended a connection, if one did. */
+export function streamCondition(err: unknown): string | undefined {
+  const cause = (err as { cause?: { name?: string; condition?: string } })?.cause;
+  return cause?.name === 'StreamError' ? cause.condition : undefined;
 }

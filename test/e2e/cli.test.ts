@@ -73,6 +73,7 @@ describe('command line', () => {
     const tx = await xfer(A, ['send', f, jidOf(B), '--xml', '--verbose', '--methods', 'ibb']).done;
     await rx.done;
     assert.equal(tx.code, 0, tx.stderr);
+    assert.equal(await sha256File(path.join(out, 'xml.bin')), await sha256File(f));
     assert.match(tx.stderr, /^>> <auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl"[^>]*>\[redacted\]<\/auth>$/m);
     assert.match(tx.stderr, /^<< .*session-accept/m);
     assert.doesNotMatch(tx.stderr, new RegExp(`${A}-secret`));

@@ -4,6 +4,9 @@
 // event loop, with `from` stamped. No TLS, no server: negotiator and transport state machines
 // run in milliseconds. SOCKS5 still uses real loopback sockets (local/remote address 127.0.0.1).
 import xml, { type Element } from '@xmpp/xml';
+import { buildJingle } from '../../src/protocol/jingle.js';
+import { buildDescription } from '../../src/protocol/jingle-ft.js';
+import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
 import { IqRouter } from '../../src/xmpp/iq-router.js';
 import { IqRequests } from '../../src/xmpp/iq-requests.js';
 import { errors } from '../../src/errors.js';
@@ -62,4 +65,24 @@ export class FakeNet {
       },
     };
   }
+}
+
+/**
+ * A hand-written Jingle session-initiate over IBB (for tests that play a scripted initiator):
+ * content 'f', IBB sid `ibb`, 4096-byte blocks.
+ */
+export function ibbInitiate(o: { sid: string; from: string; ibb: string; name: string; size: number; hashUsed?: string[]; creator?: string; security?: Element }): Element {
+  return buildJingle({
+    action: 'session-initiate',
+    sid: o.sid,
+    initiator: o.from,
+    content: {
+      creator: o.creator ?? 'initiator',
+      name: 'f',
+      senders: 'initiator',
+      description: buildDescription({ name: o.name, size: o.size, hashes: {}, hashUsed: o.hashUsed ?? [] }),
+      transport: buildIbbTransport({ sid: o.ibb, blockSize: 4096, stanza: 'iq' }),
+      security: o.security,
+    },
+  });
 }

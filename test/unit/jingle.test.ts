@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import xml from '@xmpp/xml';
-import { FakeNet } from '../helpers/fake-net.js';
+import { FakeNet, ibbInitiate } from '../helpers/fake-net.js';
 import { receiverOn } from '../helpers/memory-receiver.js';
 import { jingleEndpoint } from '../../src/negotiators/jingle/session.js';
 import { jingleSender } from '../../src/negotiators/jingle/send.js';
@@ -20,7 +20,8 @@ import { buildChecksum, buildDescription } from '../../src/protocol/jingle-ft.js
 import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
 import { buildData, buildOpen, buildClose } from '../../src/protocol/ibb.js';
 import { StanzaError } from '../../src/protocol/stanza-error.js';
-import { raceCandidates, unusableHost } from '../../src/socks5/bytestream.js';
+import { raceCandidates } from '../../src/socks5/bytestream.js';
+import { unusableHost } from '../../src/net/addresses.js';
 import type { XferEvent } from '../../src/report/events.js';
 import { sendFile } from '../../src/transfer/outgoing.js';
 import type { MethodName, TransportOptions } from '../../src/transports/types.js';
@@ -113,7 +114,7 @@ describe('Jingle negotiators (in memory)', () => {
     const [a, b] = [net.session(A), net.session(B)];
     const rx = await receiverOn(b, ['ibb']);
     const terminated = new Promise<any>((resolve) => a.handleIq('set', NS.jingle, 'jingle', ({ child }) => void resolve(parseJingle(child))));
-    const initiate = buildJingle({ action: 'session-initiate', sid: 'jet1', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'secret.bin', size: 10, hashes: {}, hashUsed: ['sha-256'] }), transport: buildIbbTransport({ sid: 't', blockSize: 4096, stanza: 'iq' }), security: xml('security', { xmlns: NS.jet, name: 'f' }) } });
+    const initiate = ibbInitiate({ sid: 'jet1', from: A, ibb: 't', name: 'secret.bin', size: 10, hashUsed: ['sha-256'], security: xml('security', { xmlns: NS.jet, name: 'f' }) });
     await a.iq(B, 'set', initiate);
     const t = await terminated;
     assert.equal(t.action, 'session-terminate');
@@ -126,7 +127,7 @@ describe('Jingle negotiators (in memory)', () => {
     const net = new FakeNet();
     const [a, b, c] = [net.session(A), net.session(B), net.session('mallory@test/m')];
     const rx = await receiverOn(b, ['ibb']);
-    const initiate = (sid: string, from: string) => buildJingle({ action: 'session-initiate', sid, initiator: from, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'x.bin', size: 4, hashes: {}, hashUsed: ['sha-256'] }), transport: buildIbbTransport({ sid: `ibb-${sid}`, blockSize: 4096, stanza: 'iq' }) } });
+    const initiate = (sid: string, from: string) => ibbInitiate({ sid, from, ibb: `ibb-${sid}`, name: 'x.bin', size: 4, hashUsed: ['sha-256'] });
     await assert.rejects(c.iq(B, 'set', initiate('m1', c.jid)), (e: any) => e instanceof StanzaError && e.condition === 'forbidden');
     // alice's session exists; mallory's terminate and IBB data for it are refused
     a.handleIq('set', NS.jingle, 'jingle', () => undefined);
@@ -154,8 +155,7 @@ describe('Jingle negotiators (in memory)', () => {
         if (j?.action === 'session-terminate') resolve(j);
       }),
     );
-    const desc = buildDescription({ name: 'y.bin', size: 4, hashes: {}, hashUsed: ['sha-256'] });
-    await a.iq(B, 'set', buildJingle({ action: 'session-initiate', sid: 's2', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: desc, transport: buildIbbTransport({ sid: 'i2', blockSize: 4096, stanza: 'iq' }) } }));
+    await a.iq(B, 'set', ibbInitiate({ sid: 's2', from: A, ibb: 'i2', name: 'y.bin', size: 4, hashUsed: ['sha-256'] }));
     await new Promise((r) => setTimeout(r, 50));
     await a.iq(B, 'set', buildOpen('i2', 4096));
     await a.iq(B, 'set', buildData('i2', 0, Buffer.from('abcd')));
@@ -174,7 +174,7 @@ describe('Jingle negotiators (in memory)', () => {
     const [a, b] = [net.session(A), net.session(B)];
     const rx = await receiverOn(b, ['ibb']);
     a.handleIq('set', NS.jingle, 'jingle', () => undefined);
-    await a.iq(B, 'set', buildJingle({ action: 'session-initiate', sid: 's3', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'z.bin', size: 2, hashes: {}, hashUsed: [] }), transport: buildIbbTransport({ sid: 'i3', blockSize: 4096, stanza: 'iq' }) } }));
+    await a.iq(B, 'set', ibbInitiate({ sid: 's3', from: A, ibb: 'i3', name: 'z.bin', size: 2 }));
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     await a.iq(B, 'set', buildOpen('i3', 4096));
@@ -223,7 +223,7 @@ describe('Jingle negotiators (in memory)', () => {
 
 describe('hostile Jingle peers', () => {
   const initiate = (sid: string, from: string, creator = 'initiator') =>
-    buildJingle({ action: 'session-initiate', sid, initiator: from, content: { creator, name: 'f', senders: 'initiator', description: buildDescription({ name: 'h.bin', size: 4, hashes: {}, hashUsed: [] }), transport: buildIbbTransport({ sid: `i-${sid}`, blockSize: 4096, stanza: 'iq' }) } });
+    ibbInitiate({ sid, from, ibb: `i-${sid}`, name: 'h.bin', size: 4, creator });
 
   it("a content the initiator did not create (creator='responder') is refused", async () => {
     const net = new FakeNet();

@@ -4,12 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { it } from 'node:test';
 import { MAX_ACTIVE } from '../../src/transfer/incoming.js';
-import { FakeNet } from '../helpers/fake-net.js';
+import { FakeNet, ibbInitiate } from '../helpers/fake-net.js';
 import { receiverOn } from '../helpers/memory-receiver.js';
 import { NS } from '../../src/protocol/ns.js';
-import { buildJingle } from '../../src/protocol/jingle.js';
-import { buildDescription } from '../../src/protocol/jingle-ft.js';
-import { buildIbbTransport } from '../../src/protocol/jingle-transports.js';
 import { buildClose, buildData, buildOpen } from '../../src/protocol/ibb.js';
 import { buildOffer } from '../../src/protocol/si.js';
 
@@ -22,7 +19,7 @@ it('empty IBB blocks do not re-arm the stall watchdog: ESTALL after --stall-time
   const [a, b] = [net.session(A), net.session(B)];
   const rx = await receiverOn(b, ['ibb'], {}, undefined, { stallTimeoutMs: 800 });
   a.handleIq('set', NS.jingle, 'jingle', () => undefined);
-  await a.iq(B, 'set', buildJingle({ action: 'session-initiate', sid: 'st', initiator: A, content: { creator: 'initiator', name: 'f', senders: 'initiator', description: buildDescription({ name: 'slow.bin', size: 10, hashes: {}, hashUsed: [] }), transport: buildIbbTransport({ sid: 'ist', blockSize: 4096, stanza: 'iq' }) } }));
+  await a.iq(B, 'set', ibbInitiate({ sid: 'st', from: A, ibb: 'ist', name: 'slow.bin', size: 10 }));
   await new Promise((r) => setTimeout(r, 50));
   await a.iq(B, 'set', buildOpen('ist', 4096));
   let seq = 0;

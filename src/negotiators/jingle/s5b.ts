@@ -12,7 +12,7 @@ import { proxyStreamhosts } from '../../negotiation/proxies.js';
 import { buildActivate } from '../../protocol/bytestreams.js';
 import type { Jingle } from '../../protocol/jingle.js';
 import { buildS5b, parseS5b, priorityOf, s5bHash, type S5bCandidate } from '../../protocol/jingle-transports.js';
-import { raceCandidates, readingSocket } from '../../socks5/bytestream.js';
+import { raceCandidates, readingSocket, withTimeout } from '../../socks5/bytestream.js';
 import { connectStreamhost, type ReadingSocket } from '../../socks5/client.js';
 import { StreamhostServer } from '../../socks5/server.js';
 import type { TransportOptions } from '../../transports/types.js';
@@ -124,7 +124,7 @@ export class JingleS5b {
     const cand = usedOurs!;
     if (cand.type === 'proxy') dropAccepted();
     if (cand.type !== 'proxy') {
-      const socket = await Promise.race([accepted!, timeoutAfter(10000, 'Jingle SOCKS5: the peer named our streamhost but never connected to it')]);
+      const socket = await withTimeout(accepted!, 10000, 'Jingle SOCKS5: the peer named our streamhost but never connected to it');
       this.server?.close();
       return readingSocket(socket);
     }
@@ -145,8 +145,4 @@ export class JingleS5b {
   close(): void {
     this.server?.close();
   }
-}
-
-function timeoutAfter(ms: number, msg: string): Promise<never> {
-  return new Promise((_, rej) => setTimeout(() => rej(errors.transfer(msg)), ms).unref());
 }
