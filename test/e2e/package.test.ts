@@ -1,5 +1,5 @@
 // The npm package as a user gets it: `npm pack`, then `npm install -g` of that tarball into a
-// temporary prefix (dependencies from the registry, no build step), and a real transfer sent by
+// temporary prefix (one bundle, no runtime dependencies, no build step), and a real transfer sent by
 // the installed `xfer` to a receiver from this checkout, checked by sha-256.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -16,8 +16,8 @@ it('npm pack + npm install -g: the installed xfer sends a file (no build on the 
   // The build is already there (npm test built it); --ignore-scripts keeps pack from rebuilding under running tests.
   const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT));
   const files: string[] = packed.files.map((f: any) => f.path);
-  assert.ok(files.includes('bin/xfer') && files.includes('build/src/cli.js'), files.join(' '));
-  for (const f of files) assert.match(f, /^(bin\/xfer|build\/src\/.*\.js|package\.json|README\.md|LICENSE)$/, `${f} does not belong in the package`);
+  assert.ok(files.includes('bin/xfer') && files.includes('build/xfer/cli.js'), files.join(' '));
+  for (const f of files) assert.match(f, /^(bin\/xfer|build\/xfer\/[\w.-]+\.js|package\.json|README\.md|LICENSE)$/, `${f} does not belong in the package`);
   const prefix = path.join(dir, 'prefix');
   npm(['install', '-g', '--prefix', prefix, path.join(dir, packed.filename)], dir);
   const bin = path.join(prefix, 'bin/xfer');
