@@ -14,6 +14,8 @@ command -v dnsmasq >/dev/null || apt_install dnsmasq-base
 # socat and curl: the ceilings of the bench smoke test (test/e2e/bench-quick)
 command -v socat >/dev/null && command -v curl >/dev/null || apt_install socat curl
 npm run build --silent
+# The SI sender's hash cache (src/files/hash-cache.ts) of this run, not the user's.
+export XDG_CACHE_HOME="$PWD/.run/cache"
 # A Libervia backend left by an interrupted run (its PID file under .run/): ours, stop it.
 stop_libervia() {
   local f

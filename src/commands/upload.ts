@@ -6,7 +6,8 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { errors, toXferError } from '../errors.js';
-import { hashFile, hexToB64 } from '../files/hash.js';
+import { hexToB64 } from '../files/hash.js';
+import { cachedHashFile } from '../files/hash-cache.js';
 import { discoInfo } from '../negotiation/discovery.js';
 import { buildItemsQuery, parseItems } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
@@ -49,7 +50,7 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
       const name = path.basename(file);
       try {
         const { size } = await fsp.stat(file);
-        const hashes = await hashFile(file, (bytes) => emit({ event: 'hashing', file, bytes, total: size }), false); // links carry sha-256 only
+        const hashes = await cachedHashFile(file, { onProgress: (bytes) => emit({ event: 'hashing', file, bytes, total: size }), withMd5: false }); // links carry sha-256 only
         let slot;
         try {
           slot = parseSlot((await session.iq(service, 'get', buildSlotRequest(name, size), 15000)).getChild('slot', NS.upload));

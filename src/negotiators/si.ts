@@ -3,7 +3,8 @@
 // sid) without it. Once a method is agreed, the sid goes to a transport that never knows SI
 // negotiated it (slixmpp's `preauthorize_sid` idea).
 import { toXferError, type XferError, errors } from '../errors.js';
-import { hashFile, hexToB64 } from '../files/hash.js';
+import { hexToB64 } from '../files/hash.js';
+import { cachedHashFile } from '../files/hash-cache.js';
 import { bare } from '../negotiation/discovery.js';
 import { newSid, offerFile } from '../negotiation/si-offer.js';
 import { NS } from '../protocol/ns.js';
@@ -24,9 +25,13 @@ export const siSender: SendNegotiator = {
     // Its md5 `hash` attribute is optional: a peer that announces XEP-0300 sha-256 (xfer does)
     // checks the <hash/> element instead, and skipping md5 halves the time this pass takes.
     const md5 = !(peerFeatures.includes(NS.hashes) && peerFeatures.includes(NS.hashSha256));
-    const hashes = await hashFile(p.file, (bytes) => {
-      if (bytes === p.size || bytes % (64 << 20) < (1 << 20)) emit({ event: 'hashing', file: p.file, bytes, total: p.size });
-    }, md5);
+    // Sending the same unchanged file again skips this pass (files/hash-cache.ts).
+    const hashes = await cachedHashFile(p.file, {
+      withMd5: md5,
+      onProgress: (bytes) => {
+        if (bytes === p.size || bytes % (64 << 20) < (1 << 20)) emit({ event: 'hashing', file: p.file, bytes, total: p.size });
+      },
+    });
     // Offer only what both sides support: the peer's disco features, if it lists transports.
     let remaining = job.methods.filter((m) => peerFeatures.includes(METHOD_NS[m]));
     if (remaining.length === 0) remaining = [...job.methods];
