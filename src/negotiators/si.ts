@@ -51,7 +51,7 @@ export const siSender: SendNegotiator = {
       const offset = answer.rangeOffset ?? 0;
       emit({ event: 'accepted', sid, method, name: p.name, offset: offset || undefined, protocol: 'si' });
       emit({ event: 'method-tried', sid, method });
-      const t = job.track(sid, method);
+      const t = job.track(sid, method, offset);
       try {
         await senderFor(method).send({ session, peer, sid, path: p.file, size: p.size, offset, onProgress: t.onProgress, signal: t.signal, options: transport });
       } catch (e) {

@@ -40,7 +40,8 @@ export interface SendJob {
   transport: TransportOptions;
   emit: Emit;
   signal: AbortSignal;
-  track(sid: string, method: MethodName): Tracker;
+  /** `offset`: where this run starts in the file (a resumed transfer), for rates and estimates */
+  track(sid: string, method: MethodName, offset?: number): Tracker;
 }
 
 export interface SendOutcome {

@@ -17,6 +17,8 @@ export type XferEvent =
   | { event: 'method-tried'; sid: string; method: string }
   | { event: 'method-failed'; sid: string; method: string; code: string; reason: string }
   | { event: 'progress'; sid: string; method: string; bytes: number; total: number; rate: number }
+  /** Once per transport run that will take over a minute more (transfer/slow.ts); eta -1: unknown. */
+  | { event: 'slow'; sid: string; method: string; rate: number; eta: number; advice: string }
   | {
       event: 'done';
       direction: 'sent' | 'received';

@@ -81,6 +81,11 @@ export function humanReporter(err: NodeJS.WriteStream = process.stderr, opts: { 
       case 'method-failed':
         line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} failed: ${p(e.reason)}${/ next$/.test(e.reason) ? '' : '; trying the next method'}`));
         break;
+      case 'slow': {
+        const eta = e.eta < 0 ? 'no end in sight' : `about ${e.eta >= 120 ? `${Math.round(e.eta / 60)} min` : `${e.eta} s`} left`;
+        line(chalk.yellow(`${METHOD_LABEL[e.method] ?? e.method} is slow: ${formatBytes(e.rate)}/s, ${eta}. ${e.advice}`));
+        break;
+      }
       case 'progress': {
         if (e.total === 0) break;
         if (!tty) {

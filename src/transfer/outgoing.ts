@@ -8,6 +8,7 @@ import type { MethodName, TransportOptions } from '../transports/types.js';
 import type { Session } from '../xmpp/session.js';
 import { verdictOrAbort } from '../wire-errors.js';
 import type { PreparedFile, SendNegotiator, Tracker } from '../negotiators/types.js';
+import { slowNotice } from './slow.js';
 
 export interface OutgoingOptions {
   methods: MethodName[];
@@ -37,7 +38,7 @@ export async function sendFile(session: Session, peer: string, peerFeatures: str
   for (const n of usable) {
     const methods = opts.methods.filter((m) => n.methods.includes(m));
     let started = Date.now();
-    const track = (sid: string, method: MethodName): Tracker => {
+    const track = (sid: string, method: MethodName, offset = 0): Tracker => {
       started = Date.now();
       const progress = throttledProgress(emit, sid, method, p.size);
       // Any progress re-arms the watchdog; a stall ends this file (the peer is there but stuck:
@@ -50,10 +51,17 @@ export async function sendFile(session: Session, peer: string, peerFeatures: str
         timer = setTimeout(() => stall.abort(errors.stall(`no progress for ${stallMs / 1000} s; giving up`)), stallMs);
       };
       arm();
+      let warned = false;
       return {
         onProgress: (b) => {
           arm();
           progress(b);
+          if (warned) return;
+          const slow = slowNotice(method, Date.now() - started, b - offset, p.size - b);
+          if (slow) {
+            warned = true;
+            emit({ event: 'slow', sid, method, ...slow });
+          }
         },
         signal: AbortSignal.any([signal, stall.signal]),
         get stalled() {

@@ -39,9 +39,10 @@ export const passwordOf = (user: string) => `${user}-secret`;
 /**
  * A Prosody of our own for tests that stop or restart the server (faults): same fixture, other
  * ports and run directory, so the shared instance other test files use is never disturbed.
+ * `profile: 'stock'` runs it with Debian's shipped rate limits (fixtures/prosody/profile-stock.lua).
  */
-export function privateProsody(portBase: number, runName: string) {
-  const env = { ...process.env, XFER_PROSODY_PORT_BASE: String(portBase), XFER_PROSODY_RUN: path.join(ROOT, '.run', runName) };
+export function privateProsody(portBase: number, runName: string, profile: 'tuned' | 'stock' = 'tuned') {
+  const env = { ...process.env, XFER_PROSODY_PORT_BASE: String(portBase), XFER_PROSODY_RUN: path.join(ROOT, '.run', runName), XFER_PROSODY_PROFILE: profile };
   const script = path.join(ROOT, 'fixtures/prosody/server.sh');
   const call = (cmd: string) => execFileSync(script, [cmd], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return {

@@ -65,7 +65,7 @@ export const jingleSender: SendNegotiator = {
       let answer: Jingle = accept;
       for (;;) {
         emit({ event: 'method-tried', sid: js.sid, method });
-        const t = job.track(js.sid, method);
+        const t = job.track(js.sid, method, offset);
         let hash: Hash | undefined;
         let flowing = false;
         try {
