@@ -1,18 +1,18 @@
 // npm run bench: throughput, latency and memory of every xfer method, as two real CLI processes
 // through the fixture Prosody, next to the ceilings measured in the same run on the same machine
-// (scripts/ceilings.ts). Writes bench/results.md, .json and
-// throughput.svg. `--quick` is a smoke run (exercised by the test suite so that it cannot rot).
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// (scripts/ceilings.ts); then the same on stock-configured servers (scripts/bench-stock.ts).
+// Writes bench/results.md, .json and throughput.svg. `--quick` is a smoke run (exercised by the
+// test suite so that it cannot rot).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { fmt, human, markdown, median, svg } from './bench-report.js';
-import { curlCeiling, hashingReceiver, nodePipeCeiling, proxyCeiling, settle, socatCeiling, type Ceilings } from './ceilings.js';
+import { makeFile, ROOT, slixmppSend, transfer, users, type Target, type Transfer } from './bench-procs.js';
+import { stockBench } from './bench-stock.js';
+import { curlCeiling, hashingReceiver, nodePipeCeiling, proxyCeiling, socatCeiling, uploadCeiling, type Ceilings } from './ceilings.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(n);
 const opt = (n: string, d: string) => (args.includes(n) ? args[args.indexOf(n) + 1]! : d);
@@ -25,100 +25,31 @@ const env = Object.fromEntries(
   execFileSync(path.join(ROOT, 'fixtures/prosody/server.sh'), ['env'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('=', 2) as [string, string]),
 );
 const DOMAIN = env.XFER_TEST_DOMAIN!;
-const conn = (u: string) => ['--jid', `${u}@${DOMAIN}`, '--server', env.XFER_TEST_SERVER!, '--ca', env.XFER_TEST_CA!, '--json'];
-const [TX, RX] = opt('--users', 'alice,bob').split(',') as [string, string];
+const FIXTURE: Target = { name: 'prosody (tuned fixture)', server: env.XFER_TEST_SERVER!, ca: env.XFER_TEST_CA!, domain: DOMAIN };
+[users.tx, users.rx] = opt('--users', 'alice,bob').split(',') as [string, string];
+const TX = users.tx;
+const RX = users.rx;
 // --only s5b-direct,oob: just these methods against their paired ceilings, printed (for tuning
 // work); nothing is written under bench/.
 const ONLY = flag('--only') ? opt('--only', '').split(',') : undefined;
 
 // SI rows keep their names; Jingle rows (jingle-*) use the same transports with XEP-0234, which
-// hashes while sending instead of reading the file once more before the offer.
-const METHODS: Record<string, string[]> = {
-  ibb: ['--methods', 'ibb', '--protocol', 'si'],
-  's5b-direct': ['--methods', 's5b', '--no-proxy', '--protocol', 'si'],
-  's5b-proxy': ['--methods', 's5b', '--no-direct', '--protocol', 'si'],
-  oob: ['--methods', 'oob'],
-  upload: ['--method', 'upload'],
-  'jingle-s5b-direct': ['--methods', 's5b', '--no-proxy', '--protocol', 'jingle'],
-  'jingle-ibb': ['--methods', 'ibb', '--protocol', 'jingle'],
+// hashes while sending instead of reading the file once more before the offer. Every row sends
+// a file for the first time (no hash cache) except s5b-direct-cached: SI sending a file it has
+// sent before, its digest from the cache (src/files/hash-cache.ts).
+const COLD = { XFER_HASH_CACHE: 'off' };
+const METHODS: Record<string, { args: string[]; env?: Record<string, string>; minSize?: number }> = {
+  ibb: { args: ['--methods', 'ibb', '--protocol', 'si'] },
+  's5b-direct': { args: ['--methods', 's5b', '--no-proxy', '--protocol', 'si'] },
+  's5b-direct-cached': { args: ['--methods', 's5b', '--no-proxy', '--protocol', 'si'], env: {}, minSize: 1 << 20 },
+  's5b-proxy': { args: ['--methods', 's5b', '--no-direct', '--protocol', 'si'] },
+  oob: { args: ['--methods', 'oob'] },
+  upload: { args: ['--method', 'upload'] },
+  'jingle-s5b-direct': { args: ['--methods', 's5b', '--no-proxy', '--protocol', 'jingle'] },
+  'jingle-ibb': { args: ['--methods', 'ibb', '--protocol', 'jingle'] },
 };
-
-interface Proc { events: any[]; code: number | null; rssKiB: number; wait(ev: string): Promise<any> }
-
-function run(user: string, argv: string[]): { p: Proc; done: Promise<Proc>; stop: () => void } {
-  // GNU time reports the peak RSS (KiB) of the CLI process on stderr as its last line.
-  const child = spawn('/usr/bin/time', ['-f', 'RSS %M', process.execPath, path.join(ROOT, 'bin/xfer'), ...argv, ...conn(user)], {
-    env: { ...process.env, XFER_PASSWORD: `${user}-secret` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const p: Proc = { events: [], code: null, rssKiB: 0, wait: () => Promise.resolve() };
-  const waiters: Array<[string, (e: any) => void]> = [];
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    for (let i; (i = buf.indexOf('\n')) >= 0; ) {
-      const e = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      e.t = performance.now();
-      p.events.push(e);
-      waiters.filter(([n]) => n === e.event).forEach(([, f]) => f(e));
-    }
-  });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  p.wait = (ev) => new Promise((r) => waiters.push([ev, r]));
-  const done = new Promise<Proc>((resolve) =>
-    child.on('close', (code) => {
-      p.code = code;
-      p.rssKiB = Number(/RSS (\d+)/.exec(err)?.[1] ?? 0);
-      if (code !== 0) process.stderr.write(`bench: ${argv[0]} exited ${code}: ${p.events.find((e) => e.event === 'error')?.message ?? err.slice(-400)}\n`);
-      resolve(p);
-    }),
-  );
-  // SIGINT to the CLI (not to GNU time): it cancels cleanly and exits 130.
-  return { p, done, stop: () => void execFile('pkill', ['-INT', '-P', String(child.pid)], () => {}) };
-}
-
-async function transfer(file: string, method: string, extra: string[] = []) {
-  settle();
-  const out = mkdtempSync(path.join(tmpdir(), 'xfer-bench-rx-'));
-  // Upload links go to the bare JID: a receiver takes those only at priority >= 0.
-  const rx = run(RX, ['receive', '-o', out, '--from', `${TX}@${DOMAIN}`, '--once', '--timeout', '600', ...(method === 'upload' ? ['--priority', '0'] : [])]);
-  await rx.p.wait('listening');
-  const t0 = performance.now();
-  const tx = run(TX, ['send', file, `${RX}@${DOMAIN}`, ...METHODS[method]!, ...extra]);
-  // A sender that failed (say, an upload slot refused) leaves a receiver waiting for --timeout.
-  void tx.done.then((s) => s.code !== 0 && rx.stop());
-  const [s, r] = await Promise.all([tx.done, rx.done]);
-  const wall = (performance.now() - t0) / 1000;
-  rmSync(out, { recursive: true, force: true });
-  const done = r.events.find((e) => e.event === 'done');
-  const accepted = r.events.find((e) => e.event === 'accepted');
-  const first = r.events.find((e) => e.event === 'progress');
-  if (s.code !== 0 || r.code !== 0 || !done) throw new Error(`${method} failed`);
-  return { wall, seconds: done.seconds as number, bytes: done.bytes as number, txRss: s.rssKiB, rxRss: r.rssKiB, ttfb: first && accepted ? (first.t - accepted.t) / 1000 : NaN };
-}
-
-function makeFile(dir: string, size: number): string {
-  const f = path.join(dir, `bench-${size}.bin`);
-  const fd = openSync(f, 'w');
-  for (let left = size; left > 0; left -= 1 << 20) writeSync(fd, randomBytes(Math.min(left, 1 << 20)));
-  closeSync(fd);
-  return f;
-}
-
-/** slixmpp (Debian python3-slixmpp, through test/interop/slix_peer.py) sending over IBB to `xfer receive`: MiB/s of the data phase. */
-async function slixmppIbb(file: string): Promise<number> {
-  const out = mkdtempSync(path.join(tmpdir(), 'xfer-bench-rx-'));
-  const rx = run(RX, ['receive', '-o', out, '--from', `${TX}@${DOMAIN}`, '--once', '--timeout', '300']);
-  await rx.p.wait('listening');
-  const tx = spawn('/usr/bin/python3', [path.join(ROOT, 'test/interop/slix_peer.py'), 'send', '--jid', `${TX}@${DOMAIN}/slix`, '--password', `${TX}-secret`, '--server', env.XFER_TEST_SERVER!, '--ca', env.XFER_TEST_CA!, '--method', 'ibb', '--to', `${RX}@${DOMAIN}`, '--file', file, '--timeout', '300'], { stdio: 'ignore' });
-  const [code, r] = await Promise.all([new Promise<number | null>((res) => tx.on('close', res)), rx.done]);
-  rmSync(out, { recursive: true, force: true });
-  const done = r.events.find((e) => e.event === 'done');
-  if (code !== 0 || !done) return NaN;
-  return done.bytes / 1048576 / done.seconds;
-}
+/** What `xfer send FILE JID` picks between two xfers on the fixture: its rows carry the end-to-end targets. */
+const DEFAULT_PATH = 'jingle-s5b-direct';
 
 /** `xfer --version` under GNU time: wall seconds and peak RSS (KiB). */
 function cliStartup(): { s: number; kib: number } {
@@ -144,9 +75,12 @@ async function main() {
     return;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'xfer-bench-'));
+  const cached = { XDG_CACHE_HOME: path.join(dir, 'cache') };
   const rows: any[] = [];
   const ceilings: Record<number, Ceilings> = {};
   const ibbCpu: number[] = [];
+  // wall(1 KiB) per method: login, disco, offer and exits, subtracted for the end-to-end ratio.
+  const wall1K: Record<string, number> = {};
   try {
     for (const size of SIZES) {
       const file = makeFile(dir, size);
@@ -159,15 +93,21 @@ async function main() {
           hashing: await three(() => hashingReceiver(file, size, dir)),
           curl: await three(() => curlCeiling(file, size, 'file', dir)),
           curlNull: await three(() => curlCeiling(file, size, 'null', dir)),
-          proxy: await three(() => proxyCeiling(file, size, { env, domain: DOMAIN, tx: TX, rx: RX })),
+          upload: await three(async () => upRate(size, await uploadCeiling(file, size, dir, fixture()))),
+          proxy: await three(() => proxyCeiling(file, size, fixture())),
         };
       }
-      for (const method of Object.keys(METHODS).filter((m) => !ONLY || ONLY.includes(m))) {
-        const runs = [];
+      for (const [method, m] of Object.entries(METHODS).filter(([k, v]) => (!ONLY || ONLY.includes(k)) && size >= (v.minSize ?? 0))) {
+        const runEnv = m.env ? { ...m.env, ...cached } : COLD;
+        // The cached row's first send fills the cache; the file was written long enough ago.
+        if (m.env) await transfer(FIXTURE, file, m.args, runEnv);
+        const runs: Transfer[] = [];
         // This machine's speed drifts by ±30 % over minutes, so each run is paired with its own
         // ceiling measured just before it; the ratio reported is the median of the pairs.
         const paired = size >= 1 << 20 ? pairedCeiling(method, file, size, dir) : undefined;
         const ratios: number[] = [];
+        const e2e: number[] = [];
+        const base = wall1K[method] ?? wall1K[method.replace(/-cached$/, '')];
         // SOCKS5 direct also against the minimal hashing receiver, paired the same way: how close
         // xfer comes to what any receiver that verifies sha-256 can do here, and how far that is
         // from the plain copy.
@@ -178,10 +118,15 @@ async function main() {
           const ceiling = paired ? await paired() : NaN;
           const hashing = withHashing ? await hashingReceiver(file, size, dir) : NaN;
           const cpu0 = method === 'ibb' ? prosodyCpu() : 0;
-          const r = await transfer(file, method);
+          const r = await transfer(FIXTURE, file, m.args, runEnv);
           runs.push(r);
           if (method === 'ibb' && size >= 1 << 20) ibbCpu.push((prosodyCpu() - cpu0) / (size / 1048576));
-          if (Number.isFinite(ceiling)) ratios.push(r.bytes / 1048576 / r.seconds / ceiling);
+          if (Number.isFinite(ceiling)) {
+            ratios.push(r.bytes / 1048576 / r.seconds / ceiling);
+            // End to end: the whole send minus what a 1 KiB one costs (start-up, login, disco,
+            // offer), against the time the ceiling takes for the same bytes.
+            if (base !== undefined) e2e.push(size / 1048576 / ceiling / (r.wall - base));
+          }
           if (Number.isFinite(hashing)) {
             hashRatios.push(r.bytes / 1048576 / r.seconds / hashing);
             if (Number.isFinite(ceiling)) hashVsCopy.push(hashing / ceiling);
@@ -191,23 +136,36 @@ async function main() {
         const row = {
           size, method, runs: runs.length,
           wall: median(runs.map((r) => r.wall)), wallMin: Math.min(...runs.map((r) => r.wall)), wallMax: Math.max(...runs.map((r) => r.wall)),
+          txWall: median(runs.map((r) => r.txWall)),
           mibs: median(rates), mibsMin: Math.min(...rates), mibsMax: Math.max(...rates),
           txRssMiB: Math.max(...runs.map((r) => r.txRss)) / 1024, rxRssMiB: Math.max(...runs.map((r) => r.rxRss)) / 1024,
           ttfb: median(runs.map((r) => r.ttfb)),
           pairedRatio: ratios.length ? median(ratios) : null,
+          e2eRatio: e2e.length ? median(e2e) : null,
           ...(hashRatios.length ? { pairedHashingRatio: median(hashRatios), hashingVsCopy: hashVsCopy.length ? median(hashVsCopy) : null } : {}),
         };
+        if (size <= 1024) wall1K[method] = row.wall;
         rows.push(row);
         const vs = ratios.length ? `, ${ratios.map((x) => `${Math.round(x * 100)} %`).join(' ')} of paired ceiling` : '';
-        process.stderr.write(`${human(size)} ${method}: ${fmt(row.mibs)} MiB/s, wall ${fmt(row.wall, 2)} s, RSS tx ${fmt(row.txRssMiB, 0)} / rx ${fmt(row.rxRssMiB, 0)} MiB${vs}\n`);
+        const ee = e2e.length ? `, end to end ${e2e.map((x) => `${Math.round(x * 100)} %`).join(' ')}` : '';
+        process.stderr.write(`${human(size)} ${method}: ${fmt(row.mibs)} MiB/s, wall ${fmt(row.wall, 2)} s, RSS tx ${fmt(row.txRssMiB, 0)} / rx ${fmt(row.rxRssMiB, 0)} MiB${vs}${ee}\n`);
       }
     }
     if (ONLY) return;
+    // A 1 KiB file sent by xfer (its defaults) and by slixmpp (its SI over IBB, shipped defaults)
+    // into the same xfer receiver, alternating: each sender process from start to exit.
+    const kib = makeFile(dir, 1024);
+    const xferK: number[] = [];
+    const slixK: number[] = [];
+    for (let i = 0; i < Math.max(RUNS, 3); i++) {
+      xferK.push((await transfer(FIXTURE, kib, [], COLD)).txWall);
+      slixK.push((await slixmppSend(FIXTURE, kib, 'ibb')).txWall);
+    }
     // slixmpp's IBB (its default 4 KiB blocks, one in flight) into an xfer receiver, same Prosody.
     const slixSize = QUICK ? 1 << 20 : 8 << 20;
     const slixFile = makeFile(dir, slixSize);
     const slixRates: number[] = [];
-    for (let i = 0; i < (QUICK ? 1 : 3); i++) slixRates.push(await slixmppIbb(slixFile));
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) slixRates.push((await slixmppSend(FIXTURE, slixFile, 'ibb')).mibs);
     // The extra time a silent first SOCKS5 candidate costs.
     const silentFile = makeFile(dir, 1 << 20);
     const silent = net.createServer(() => {});
@@ -216,8 +174,8 @@ async function main() {
     const base: number[] = [];
     const slow: number[] = [];
     for (let i = 0; i < Math.max(RUNS, 3); i++) {
-      base.push((await transfer(silentFile, 's5b-direct')).wall);
-      slow.push((await transfer(silentFile, 's5b-direct', ['--direct-host', `127.0.0.1:${sp}`, '--direct-host', 'auto'])).wall);
+      base.push((await transfer(FIXTURE, silentFile, METHODS['s5b-direct']!.args, COLD)).wall);
+      slow.push((await transfer(FIXTURE, silentFile, [...METHODS['s5b-direct']!.args, '--direct-host', `127.0.0.1:${sp}`, '--direct-host', 'auto'], COLD)).wall);
     }
     silent.close();
     // The CLI alone: start, import, print its version, exit (what every command pays before work).
@@ -230,10 +188,20 @@ async function main() {
     const windows = QUICK ? [1, 32] : [1, 8, 32, 64];
     const sweep: Record<string, number> = {};
     for (const b of blocks) for (const w of windows) {
-      const r = await transfer(sweepFile, 'ibb', ['--ibb-block-size', String(b), '--ibb-window', String(w)]);
+      const r = await transfer(FIXTURE, sweepFile, [...METHODS.ibb!.args, '--ibb-block-size', String(b), '--ibb-window', String(w)], COLD);
       sweep[`${b}x${w}`] = sweepSize / 1048576 / r.seconds;
     }
-    const result = { date: new Date().toISOString(), quick: QUICK, runs: RUNS, rows, ceilings, silentCandidate: { baseline: median(base), silentFirst: median(slow) }, ibbSweep: { size: sweepSize, blocks, windows, mibs: sweep, default: '49152x32' }, prosodyCpuSecondsPerMiB: ibbCpu.length ? median(ibbCpu) : null, slixmppIbb: { size: slixSize, mibs: median(slixRates) }, cliStartup: { seconds: median(startup.map((x) => x.s)), rssMiB: median(startup.map((x) => x.kib)) / 1024 } };
+    const stock = flag('--no-stock') ? [] : await stockBench(dir, QUICK);
+    const result = {
+      date: new Date().toISOString(), quick: QUICK, runs: RUNS, rows, ceilings, defaultPath: DEFAULT_PATH,
+      silentCandidate: { baseline: median(base), silentFirst: median(slow) },
+      ibbSweep: { size: sweepSize, blocks, windows, mibs: sweep, default: '49152x32' },
+      prosodyCpuSecondsPerMiB: ibbCpu.length ? median(ibbCpu) : null,
+      slixmppIbb: { size: slixSize, mibs: median(slixRates) },
+      oneKiB: { xferTxWall: median(xferK), slixmppTxWall: median(slixK), runs: xferK.length },
+      cliStartup: { seconds: median(startup.map((x) => x.s)), rssMiB: median(startup.map((x) => x.kib)) / 1024 },
+      stock,
+    };
     writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(result, null, 2));
     writeFileSync(path.join(OUT, 'results.md'), markdown(result));
     writeFileSync(path.join(OUT, 'throughput.svg'), svg(result));
@@ -243,11 +211,16 @@ async function main() {
   }
 }
 
+const fixture = () => ({ env, domain: DOMAIN, tx: TX, rx: RX });
+/** curl PUT + curl GET of `size` bytes, as MiB/s of the two together. */
+const upRate = (size: number, t: { put: number; get: number }) => size / 1048576 / (t.put + t.get);
+
 /** The ceiling each method is judged against, measured again right before each of its runs. */
 function pairedCeiling(method: string, file: string, size: number, dir: string): (() => Promise<number>) | undefined {
-  if (method === 's5b-direct' || method === 'jingle-s5b-direct') return () => socatCeiling(file, size, 'file', dir);
-  if (method === 'oob' || method === 'upload') return () => curlCeiling(file, size, 'file', dir);
-  if (method === 's5b-proxy') return () => proxyCeiling(file, size, { env, domain: DOMAIN, tx: TX, rx: RX });
+  if (/s5b-direct/.test(method)) return () => socatCeiling(file, size, 'file', dir);
+  if (method === 'oob') return () => curlCeiling(file, size, 'file', dir);
+  if (method === 'upload') return async () => upRate(size, await uploadCeiling(file, size, dir, fixture()));
+  if (method === 's5b-proxy') return () => proxyCeiling(file, size, fixture());
   return undefined;
 }
 

@@ -11,6 +11,8 @@ import { connect } from '../src/xmpp/session.js';
 import { proxyAddress } from '../src/negotiation/proxies.js';
 import { buildActivate, dstAddr } from '../src/protocol/bytestreams.js';
 import { connectStreamhost } from '../src/socks5/client.js';
+import { NS } from '../src/protocol/ns.js';
+import { buildSlotRequest, parseSlot } from '../src/protocol/upload.js';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -26,10 +28,12 @@ export interface Ceilings {
   nodePipe: number;
   /** socat -> minimal Python receiver that hashes (sha-256) and writes: a reference, not a ceiling */
   hashing: number;
-  /** curl -o file from the OOB file server (the primary ceiling for OOB and upload) */
+  /** curl -o file from the OOB file server (the ceiling for OOB) */
   curl: number;
   /** curl -o /dev/null */
   curlNull: number;
+  /** curl PUT to the fixture's upload service + curl GET back (the ceiling for HTTP upload) */
+  upload: number;
   /** two raw SOCKS5 connections through Prosody's proxy65 */
   proxy: number;
 }
@@ -198,4 +202,31 @@ export async function proxyCeiling(file: string, size: number, fx: Fixture): Pro
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Ceiling 4, for HTTP upload: curl PUTting the file to a slot of the fixture's own upload service,
+ * then curl GETting it into the receive directory's filesystem. The same server work xfer's upload
+ * and download cause, with nothing of xfer's: `{ put, get }` in seconds.
+ */
+export async function uploadCeiling(file: string, size: number, dir: string, fx: Fixture): Promise<{ put: number; get: number }> {
+  const { env, domain: DOMAIN, tx: TX } = fx;
+  const session = await connect({ jid: `${TX}@${DOMAIN}`, password: `${TX}-secret`, server: env.XFER_TEST_SERVER!, ca: readFileSync(env.XFER_TEST_CA!) });
+  let slot;
+  try {
+    slot = parseSlot((await session.iq(`upload.${DOMAIN}`, 'get', buildSlotRequest(`ceiling-${randomBytes(4).toString('hex')}.bin`, size), 15000)).getChild('slot', NS.upload));
+  } finally {
+    await session.close();
+  }
+  if (!slot) throw new Error('no upload slot');
+  const curl = (args: string[]) =>
+    new Promise<number>((resolve, reject) => execFile('curl', ['-sf', '-w', '%{time_total}', ...args], (err, stdout) => (err ? reject(err) : resolve(Number(stdout)))));
+  const headers = Object.entries(slot.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  // `Expect:` off: Prosody sends no 100 Continue, and curl would wait a second for it on every PUT.
+  const put = await curl(['-o', '/dev/null', '-T', file, '-H', 'Expect:', '-H', 'Content-Type: application/octet-stream', ...headers, slot.put]);
+  settle();
+  const dest = path.join(dir, 'curl-get.out');
+  const get = await curl(['-o', dest, slot.get]);
+  rmSync(dest, { force: true });
+  return { put, get };
 }

@@ -13,6 +13,7 @@ import { buildItemsQuery, parseItems } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
 import { buildXOobMessage } from '../protocol/oob.js';
 import { buildSlotRequest, parseSlot } from '../protocol/upload.js';
+import { undiciRequest } from '../http/undici.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { throttledProgress, type Emit } from '../report/events.js';
 import { connect, type Session, type SessionOptions } from '../xmpp/session.js';
@@ -72,8 +73,7 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
           },
         });
         const started = Date.now();
-        // undici costs ~60 ms and ~15 MiB to load: only for uploads.
-        const { request } = await import('undici');
+        const request = await undiciRequest();
         const res = await request(slot.put, {
           method: 'PUT',
           headers: { ...slot.headers, 'content-length': String(size), 'content-type': 'application/octet-stream' },

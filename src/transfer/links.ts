@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { toXferError } from '../errors.js';
 import { checkUrl, download, DownloadError } from '../http/download.js';
+import { undiciRequest } from '../http/undici.js';
 import { parseXOobMessage, type OobMessage } from '../protocol/oob.js';
 import type { Emit } from '../report/events.js';
 import type { Session } from '../xmpp/session.js';
@@ -64,7 +65,7 @@ export function installLinks(session: Session, incoming: IncomingTransfers, allo
 async function headSize(url: URL): Promise<number | undefined> {
   try {
     // undici costs ~60 ms and ~15 MiB to load: only when a link needs it.
-    const { request } = await import('undici');
+    const request = await undiciRequest();
     const res = await request(url, { method: 'HEAD', headersTimeout: 10000 });
     await res.body.dump();
     const n = Number(res.headers['content-length']);
