@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
   const exitFor = (code: number) => (terminated && code === EXIT.interrupted ? EXIT.terminated : code);
 
   let emit: Emit = humanReporter();
-  // Last resort: a bug here or in a dependency (e.g. undici asserting on a malformed response from
+  // Last resort: a bug here or in a dependency (e.g. an HTTP client asserting on a malformed response from
   // a hostile HTTP server) must not leave temporary files behind or die without a clear error.
   const fatal = (err: unknown) => {
     for (const f of openTemporaryFiles) rmSync(f, { force: true });

@@ -2,9 +2,8 @@
 // with a jabber:x:oob element (what Conversations, Dino, Gajim and Monal do). Works when the
 // recipient is offline: the server stores the message. xfer adds the sha-256 (XEP-0300) and the
 // size next to the x:oob so that an xfer receiver can verify what it downloads.
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { errors, toXferError } from '../errors.js';
 import { hexToB64 } from '../files/hash.js';
 import { cachedHashFile } from '../files/hash-cache.js';
@@ -13,11 +12,15 @@ import { buildItemsQuery, parseItems } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
 import { buildXOobMessage } from '../protocol/oob.js';
 import { buildSlotRequest, parseSlot } from '../protocol/upload.js';
-import { undiciRequest } from '../http/undici.js';
+import { checkUrl } from '../http/download.js';
+import { putFile } from '../http/put.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { throttledProgress, type Emit } from '../report/events.js';
 import { connect, type Session, type SessionOptions } from '../xmpp/session.js';
 import type { SendResult } from './send.js';
+
+/** An upload server that takes nothing (or answers nothing) for this long has stalled (exit 10). */
+const UPLOAD_IDLE_MS = 60_000;
 
 export async function findUploadService(session: Session): Promise<string> {
   const res = await session.iq(session.domain, 'get', buildItemsQuery(), 10000);
@@ -64,24 +67,14 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
         emit({ event: 'offer', file, name, size, to, sid, methods: ['upload'] });
         emit({ event: 'method-tried', sid, method: 'upload' });
         const progress = throttledProgress(emit, sid, 'upload', size);
-        let sent = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _e, cb) {
-            sent += chunk.length;
-            progress(sent);
-            cb(null, chunk);
-          },
-        });
         const started = Date.now();
-        const request = await undiciRequest();
-        const res = await request(slot.put, {
-          method: 'PUT',
-          headers: { ...slot.headers, 'content-length': String(size), 'content-type': 'application/octet-stream' },
-          body: size > 0 ? createReadStream(file, { highWaterMark: 256 << 10 }).pipe(counter) : '',
+        const status = await putFile(checkUrl(slot.put), file, size, {
+          headers: { ...slot.headers, 'content-type': 'application/octet-stream' },
           signal: opts.signal,
+          idleMs: UPLOAD_IDLE_MS,
+          onProgress: (sent) => progress(sent),
         });
-        await res.body.dump();
-        if (res.statusCode < 200 || res.statusCode >= 300) throw errors.transfer(`upload PUT answered HTTP ${res.statusCode}`);
+        if (status < 200 || status >= 300) throw errors.transfer(`upload PUT answered HTTP ${status}`);
         progress(size, true);
         await session.send(buildXOobMessage(to, { url: slot.get, desc: opts.desc, sha256: hexToB64(hashes.sha256), size }));
         emit({ event: 'done', direction: 'sent', sid, method: 'upload', name, file, bytes: size, seconds: (Date.now() - started) / 1000, sha256: hashes.sha256, peer: to });

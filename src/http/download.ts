@@ -95,9 +95,22 @@ export async function download(
   }
 }
 
-function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleMs: number, idle: { fired: boolean }): Promise<http.IncomingMessage> {
+/** A link's size from a HEAD request (links that do not carry one); undefined when unknown. */
+export async function headSize(url: URL, signal?: AbortSignal, idleMs = 10000): Promise<number | undefined> {
+  try {
+    const res = await get(url, {}, signal, idleMs, { fired: false }, 'HEAD');
+    res.resume();
+    const n = Number(res.headers['content-length']);
+    return res.statusCode === 200 && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function get(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, idleMs: number, idle: { fired: boolean }, method = 'GET'): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).get(url, { headers, signal }, resolve);
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, signal }, resolve);
+    req.end();
     // No bytes for idleMs (headers or body): give up rather than hang.
     req.setTimeout(idleMs, () => {
       idle.fired = true;

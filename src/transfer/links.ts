@@ -2,8 +2,7 @@
 // XEP-0363 + XEP-0066) and legacy jabber:iq:oob sets without SI. Same lifecycle as the rest.
 import { randomBytes } from 'node:crypto';
 import { toXferError } from '../errors.js';
-import { checkUrl, download, DownloadError } from '../http/download.js';
-import { undiciRequest } from '../http/undici.js';
+import { checkUrl, download, DownloadError, headSize } from '../http/download.js';
 import { parseXOobMessage, type OobMessage } from '../protocol/oob.js';
 import type { Emit } from '../report/events.js';
 import type { Session } from '../xmpp/session.js';
@@ -60,17 +59,4 @@ export function installLinks(session: Session, incoming: IncomingTransfers, allo
     },
     uninstall: off,
   };
-}
-
-async function headSize(url: URL): Promise<number | undefined> {
-  try {
-    // undici costs ~60 ms and ~15 MiB to load: only when a link needs it.
-    const request = await undiciRequest();
-    const res = await request(url, { method: 'HEAD', headersTimeout: 10000 });
-    await res.body.dump();
-    const n = Number(res.headers['content-length']);
-    return res.statusCode === 200 && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
