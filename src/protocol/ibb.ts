@@ -40,11 +40,19 @@ export function nextSeq(seq: number): number {
 // decoding and re-encoding (both native): Node's decoder silently skips junk, so anything that
 // does not survive the round trip was not canonical base64. XML whitespace is dropped first
 // (XEP-0047's own example wraps lines).
-export function decodeStrict(text: string): Buffer | undefined {
+/**
+ * Strict base64 decoding into the caller's buffer (one per stream, reused for every block): a fresh Buffer
+ * per block is external memory V8 collects only after ~64 MiB of it, which was most of an IBB
+ * receiver's peak RSS. Returns a view of `into`, 'invalid', or 'too-big' when the block would not
+ * fit (more than the negotiated block size).
+ */
+export function decodeStrictInto(text: string, into: Buffer): Buffer | 'invalid' | 'too-big' {
   const compact = /[ \t\r\n]/.test(text) ? text.replace(/[ \t\r\n]+/g, '') : text;
-  if (compact.length % 4 !== 0) return undefined;
-  const buf = Buffer.from(compact, 'base64');
-  return buf.toString('base64') === compact ? buf : undefined;
+  if (compact.length % 4 !== 0) return 'invalid';
+  const pad = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  if ((compact.length / 4) * 3 - pad > into.length) return 'too-big';
+  const view = into.subarray(0, into.write(compact, 0, 'base64'));
+  return view.toString('base64') === compact ? view : 'invalid';
 }
 
 export type IbbData = { sid: string; seq: number; payload: string };

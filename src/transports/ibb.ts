@@ -11,7 +11,7 @@
 import { open } from 'node:fs/promises';
 import { debug } from '../log.js';
 import { errors, XferError } from '../errors.js';
-import { buildClose, buildData, buildOpen, decodeStrict, nextSeq, parseData, parseOpen } from '../protocol/ibb.js';
+import { buildClose, buildData, buildOpen, decodeStrictInto, nextSeq, parseData, parseOpen } from '../protocol/ibb.js';
 import { NS } from '../protocol/ns.js';
 import { StanzaError } from '../protocol/stanza-error.js';
 import { replyError, type Session } from '../xmpp/session.js';
@@ -26,8 +26,8 @@ interface IbbState {
   blockSize: number;
   expectSeq: number;
   closed: boolean;
-  // Blocks are written strictly in order: each write waits for the previous one.
-  chain: Promise<void>;
+  /** each block is decoded into this and written before the next is taken (decodeStrictInto) */
+  buf: Buffer;
 }
 
 export interface IbbEndpoint {
@@ -70,7 +70,7 @@ function createEndpoint(session: Session): IbbEndpoint {
     if (!inc || streams.has(o.sid)) throw replyError('cancel', 'not-acceptable');
     if (o.stanza !== 'iq') throw replyError('cancel', 'feature-not-implemented', 'xfer takes IBB data in iq stanzas only');
     if (o.blockSize > maxBlock) throw replyError('modify', 'resource-constraint');
-    const st: IbbState = { inc, blockSize: o.blockSize, expectSeq: 0, closed: false, chain: Promise.resolve() };
+    const st: IbbState = { inc, blockSize: o.blockSize, expectSeq: 0, closed: false, buf: Buffer.allocUnsafe(o.blockSize) };
     streams.set(o.sid, st);
     const onAbort = () => {
       if (st.closed) return;
@@ -91,19 +91,19 @@ function createEndpoint(session: Session): IbbEndpoint {
       throw replyError('cancel', 'unexpected-request');
     }
     st.expectSeq = nextSeq(st.expectSeq);
-    const buf = decodeStrict(d.payload);
-    if (!buf) {
+    const buf = decodeStrictInto(d.payload, st.buf);
+    if (buf === 'invalid') {
       end(st, errors.protocol('IBB block is not valid base64'));
       throw replyError('cancel', 'bad-request');
     }
-    if (buf.length > st.blockSize) {
-      end(st, errors.protocol(`IBB block of ${buf.length} bytes exceeds the negotiated ${st.blockSize}`));
+    if (buf === 'too-big') {
+      end(st, errors.protocol(`IBB block of ${d.payload.length} base64 characters exceeds the negotiated ${st.blockSize} bytes`));
       throw replyError('modify', 'bad-request');
     }
-    const write = st.chain.then(() => st.inc.sink.write(buf));
-    st.chain = write.catch(() => {});
     try {
-      await write;
+      // Synchronous: the view is reused for the next block. One page-cache write of at most a
+      // block (64 KiB) per iq, at IBB's rates (~20 MiB/s) a negligible stall of the event loop.
+      st.inc.sink.writeNow(buf);
     } catch (err) {
       end(st, err as Error);
       throw replyError('cancel', 'not-acceptable', (err as Error).message);
@@ -122,7 +122,6 @@ function createEndpoint(session: Session): IbbEndpoint {
     }
     const st = streams.get(sid);
     if (!st || !same(st.inc.from, from)) throw replyError('cancel', 'item-not-found');
-    await st.chain;
     if (st.inc.sink.complete) {
       st.closed = true;
       streams.delete(sid);
@@ -188,6 +187,9 @@ function createEndpoint(session: Session): IbbEndpoint {
       let acked = ctx.offset;
       let seq = 0;
       const limiter = ctx.options.limitRate ? new RateLimiter(ctx.options.limitRate) : undefined;
+      // One buffer for every block: it is base64-encoded (and tapped) before the next read, and
+      // a fresh one per block was external memory V8 reclaims only after tens of MiB.
+      const chunk = Buffer.allocUnsafe(Math.min(block, ctx.size - ctx.offset));
       try {
         while (pos < ctx.size && !failure) {
           if (signal.aborted) throw signal.reason;
@@ -195,7 +197,7 @@ function createEndpoint(session: Session): IbbEndpoint {
           if (failure) break;
           const want = Math.min(block, ctx.size - pos);
           await limiter?.take(want, signal);
-          const buf = Buffer.allocUnsafe(want);
+          const buf = chunk.subarray(0, want);
           const { bytesRead } = await fh.read(buf, 0, want, pos);
           if (bytesRead !== want) throw errors.file(`${ctx.path} changed while sending (short read at ${pos})`);
           ctx.tap?.(buf);

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeStrict, nextSeq } from '../../src/protocol/ibb.js';
+import { decodeStrictInto, nextSeq } from '../../src/protocol/ibb.js';
+
+// Into a reused buffer that still holds the previous block's bytes: the view must be exactly the new block.
+const into = Buffer.alloc(6, 0x55);
+const decodeStrict = (s: string) => {
+  const r = decodeStrictInto(s, into);
+  return typeof r === 'string' ? undefined : Buffer.from(r);
+};
 
 describe('IBB strict base64 (RFC 4648 §4)', () => {
   it('accepts canonical base64 with and without padding', () => {
@@ -14,6 +21,12 @@ describe('IBB strict base64 (RFC 4648 §4)', () => {
   for (const bad of ['aGVsbG8', 'aGV=bG8h', 'aGVsbG8*', 'a===', '====', 'aGVsbG8h=', 'aGVsbG9=']) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(decodeStrict(bad), undefined));
   }
+  it('a block larger than the buffer (the negotiated block size) is too big, not written', () => {
+    const small = Buffer.alloc(5, 0x55);
+    assert.equal(decodeStrictInto('aGVsbG8h', small), 'too-big');
+    assert.deepEqual(small, Buffer.alloc(5, 0x55));
+    assert.deepEqual(Buffer.from(decodeStrictInto('aGVsbG8=', small) as Buffer), Buffer.from('hello'));
+  });
 });
 
 describe('IBB seq', () => {
