@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import xml from '@xmpp/xml';
 import { listDir, randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
-import { jidOf } from '../helpers/fixture.js';
+import { CA_FILE, jidOf } from '../helpers/fixture.js';
 import { offer, offerFor, rawPeer } from '../helpers/raw-peer.js';
 import { NS } from '../../src/protocol/ns.js';
 import { buildIqOob } from '../../src/protocol/oob.js';
@@ -157,6 +158,33 @@ describe('OOB hostile sender', () => {
     const r = await rx.done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.events.find((e) => e.event === 'done').verified, 'none');
+  });
+
+  it('an https URL is fetched over verified TLS: trusted CA -> the file; unknown CA -> refused, nothing kept', async () => {
+    const run = path.dirname(CA_FILE);
+    const tlsServer = https.createServer({ cert: readFileSync(CA_FILE), key: readFileSync(path.join(run, 'key.pem')) }, (_req, res) => res.writeHead(200, { 'content-length': '10' }).end('0123456789'));
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
+    const url = `https://127.0.0.1:${(tlsServer.address() as net.AddressInfo).port}/tls.txt`;
+    try {
+      for (const trusted of [true, false]) {
+        const out = tempDir();
+        const rx = await receiver(B, ['-o', out, '--from', jidOf(EVIL), '--once', '--timeout', trusted ? '20' : '3', '--retry-grace', '0'], undefined, trusted ? { env: { NODE_EXTRA_CA_CERTS: CA_FILE } } : {});
+        const to = rx.events.find((e) => e.event === 'listening').jid;
+        const res = await mallory.iq(to, 'set', buildIqOob({ url }), 15000).then(() => 'ok', (e) => e);
+        const r = await rx.done;
+        if (trusted) {
+          assert.equal(res, 'ok');
+          assert.equal(r.code, 0, r.stderr);
+          assert.deepEqual(readdirSync(out), ['tls.txt']);
+        } else {
+          assert.ok(res instanceof StanzaError, String(res));
+          assert.match(JSON.stringify(r.events), /certificate/i);
+          assert.deepEqual(readdirSync(out), []);
+        }
+      }
+    } finally {
+      tlsServer.close();
+    }
   });
 
   // [label, URL, iq error condition, exit code of the receiver]
