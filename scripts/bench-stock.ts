@@ -24,9 +24,9 @@ function startStock(kind: 'prosody' | 'ejabberd'): StockServer {
 /** xfer's IBB through the limit for `forMs`, then cancelled: the rate the receiver saw and the sender's 'slow' event. */
 async function xferCrawl(t: Target, file: string, forMs: number): Promise<{ mibs: number; slow?: { rate: number; eta: number; afterS: number } }> {
   const out = mkdtempSync(path.join(tmpdir(), 'xfer-bench-rx-'));
-  const rx = run(users.rx, ['receive', '-o', out, '--from', `${users.tx}@${t.domain}`, '--once', '--retry-grace', '0', '--timeout', String(forMs / 1000 + 60)], t);
+  const rx = run(users.rx, ['receive', '-o', out, '--from', `${users.tx}@${t.domain}`, '--once', '--retry-grace', '0', '--timeout', String(forMs / 1000 + 60)], t, {}, true);
   await rx.p.wait('listening');
-  const tx = run(users.tx, ['send', file, `${users.rx}@${t.domain}`, '--methods', 'ibb'], t);
+  const tx = run(users.tx, ['send', file, `${users.rx}@${t.domain}`, '--methods', 'ibb'], t, {}, true);
   const timer = setTimeout(tx.stop, forMs);
   const s = await tx.done;
   clearTimeout(timer);
