@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { settle } from './ceilings.js';
+import { jsonLines } from '../test/helpers/json-lines.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -26,16 +27,10 @@ export function run(user: string, argv: string[], t: Target, env: Record<string,
   });
   const p: Proc = { events: [], code: null, rssKiB: 0, started: performance.now(), ended: NaN, wait: () => Promise.resolve() };
   const waiters: Array<[string, (e: any) => void]> = [];
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    for (let i; (i = buf.indexOf('\n')) >= 0; ) {
-      const e = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      e.t = performance.now();
-      p.events.push(e);
-      waiters.filter(([n]) => n === e.event).forEach(([, f]) => f(e));
-    }
+  jsonLines(child.stdout, (e) => {
+    e.t = performance.now();
+    p.events.push(e);
+    waiters.filter(([n]) => n === e.event).forEach(([, f]) => f(e));
   });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));

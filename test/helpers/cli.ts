@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PROSODY, ROOT, jidOf, passwordOf, type Server } from './fixture.js';
+import { jsonLines } from './json-lines.js';
 
 export interface Run {
   code: number | null;
@@ -62,26 +63,22 @@ export function xfer(user: string, args: string[], opts: XferOpts = {}): Proc {
   const events: any[] = [];
   let stdout = '';
   let stderr = '';
-  let buf = '';
   const waiters: Array<{ event: string; pred?: (e: any) => boolean; resolve: (e: any) => void }> = [];
   const chunks: Buffer[] = [];
   if (opts.stdoutEncoding === 'buffer') child.stdout!.on('data', (d: Buffer) => chunks.push(d));
-  else child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.trim() || opts.human) continue;
-      const e = JSON.parse(line);
-      events.push(e);
-      for (const w of waiters.filter((w) => w.event === e.event && (!w.pred || w.pred(e)))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
-    }
-  });
+  else if (opts.human) child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  else
+    jsonLines(
+      child.stdout!,
+      (e) => {
+        events.push(e);
+        for (const w of waiters.filter((w) => w.event === e.event && (!w.pred || w.pred(e)))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(e);
+        }
+      },
+      (d) => (stdout += d),
+    );
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, events, stdout, stderr, stdoutBuffer: opts.stdoutEncoding ? Buffer.concat(chunks) : undefined })));
   return {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
 import { PROSODY, ROOT, ejabberd, jidOf, passwordOf, type Server } from '../helpers/fixture.js';
+import { jsonLines } from '../helpers/json-lines.js';
 
 const XFER = 'sam';
 const SLIX = 'sue';
@@ -23,15 +24,9 @@ function slix(fx: Server, args: string[]): { done: Promise<{ code: number | null
   let stderr = '';
   let readyResolve!: (e: any) => void;
   const ready = new Promise((r) => (readyResolve = r));
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    for (let i; (i = buf.indexOf('\n')) >= 0; ) {
-      const e = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      events.push(e);
-      if (e.event === 'ready') readyResolve(e);
-    }
+  jsonLines(child.stdout, (e) => {
+    events.push(e);
+    if (e.event === 'ready') readyResolve(e);
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<{ code: number | null; events: any[]; stderr: string }>((r) => child.on('close', (code) => r({ code, events, stderr })));
