@@ -35,8 +35,9 @@ const ONLY = flag('--only') ? opt('--only', '').split(',') : undefined;
 
 // SI rows keep their names; Jingle rows (jingle-*) use the same transports with XEP-0234, which
 // hashes while sending instead of reading the file once more before the offer. Every row sends
-// a file for the first time (no hash cache) except s5b-direct-cached: SI sending a file it has
-// sent before, its digest from the cache (src/files/hash-cache.ts).
+// a file for the first time (no hash cache) except the *-cached rows: sending a file sent before,
+// its digest from the cache (src/files/hash-cache.ts): SI skips its pass before the offer, Jingle
+// puts the hash in the offer and hashes nothing while sending.
 const COLD = { XFER_HASH_CACHE: 'off' };
 const METHODS: Record<string, { args: string[]; env?: Record<string, string>; minSize?: number }> = {
   ibb: { args: ['--methods', 'ibb', '--protocol', 'si'] },
@@ -46,6 +47,7 @@ const METHODS: Record<string, { args: string[]; env?: Record<string, string>; mi
   oob: { args: ['--methods', 'oob'] },
   upload: { args: ['--method', 'upload'] },
   'jingle-s5b-direct': { args: ['--methods', 's5b', '--no-proxy', '--protocol', 'jingle'] },
+  'jingle-s5b-direct-cached': { args: ['--methods', 's5b', '--no-proxy', '--protocol', 'jingle'], env: {}, minSize: 1 << 20 },
   'jingle-ibb': { args: ['--methods', 'ibb', '--protocol', 'jingle'] },
 };
 /** What `xfer send FILE JID` picks between two xfers on the fixture: its rows carry the end-to-end targets. */

@@ -1,6 +1,6 @@
-// Digests of files already read once, so that sending the same file again over SI (and HTTP
-// upload) skips the extra pass XEP-0096 forces before the offer: the hash goes in the offer,
-// where Jingle can send it after the data instead.
+// Digests of files already read once, so that sending the same file again skips a hash pass:
+// SI (and HTTP upload) the extra read XEP-0096 forces before the offer; Jingle the hashing while
+// it sends (the hash then goes in the offer instead of a checksum after the data).
 //
 // Keyed like git's index: device, inode, size, mtime and ctime in nanoseconds. ctime cannot be set
 // by a user, so any write or rename over the file changes the key. A digest is stored only if the
@@ -53,22 +53,39 @@ function save(cache: string, entries: Entry[]): void {
   }
 }
 
+/**
+ * The cache's view of one file: its digests if provably unchanged since they were stored, and
+ * `save` for digests computed now (by a full read that started after this call: hashFile, or
+ * Jingle hashing while it sends), kept only under the rules above.
+ */
+export async function cacheEntry(
+  file: string,
+  { withMd5 = false, cache = cacheFile(), settleMs = CACHE_SETTLE_MS }: { withMd5?: boolean; cache?: string; settleMs?: number } = {},
+): Promise<{ hit?: Digests; save(d: Digests): Promise<void> }> {
+  if (!cache) return { save: async () => {} };
+  const started = Date.now();
+  const before = await identity(file);
+  const hit = load(cache).find((e) => e.key === before.key && (!withMd5 || e.md5));
+  return {
+    hit: hit && { sha256: hit.sha256, md5: withMd5 ? hit.md5! : '' },
+    async save(d: Digests) {
+      const after = await identity(file).catch(() => undefined);
+      if (after?.key !== before.key || before.changedMs >= started - settleMs) return;
+      const entries = load(cache).filter((e) => e.key !== before.key);
+      entries.push({ key: before.key, sha256: d.sha256, ...(d.md5 ? { md5: d.md5 } : {}) });
+      save(cache, entries);
+    },
+  };
+}
+
 /** hashFile, answered from the cache when the file is provably unchanged since it was last read. */
 export async function cachedHashFile(
   file: string,
   { onProgress, withMd5 = true, cache = cacheFile(), settleMs = CACHE_SETTLE_MS }: { onProgress?: (bytes: number) => void; withMd5?: boolean; cache?: string; settleMs?: number } = {},
 ): Promise<Digests> {
-  if (!cache) return hashFile(file, onProgress, withMd5);
-  const before = await identity(file);
-  const hit = load(cache).find((e) => e.key === before.key && (!withMd5 || e.md5));
-  if (hit) return { sha256: hit.sha256, md5: withMd5 ? hit.md5! : '' };
-  const started = Date.now();
+  const entry = await cacheEntry(file, { withMd5, cache, settleMs });
+  if (entry.hit) return entry.hit;
   const digests = await hashFile(file, onProgress, withMd5);
-  const after = await identity(file);
-  if (after.key === before.key && before.changedMs < started - settleMs) {
-    const entries = load(cache).filter((e) => e.key !== before.key);
-    entries.push({ key: before.key, sha256: digests.sha256, ...(withMd5 ? { md5: digests.md5 } : {}) });
-    save(cache, entries);
-  }
+  await entry.save(digests);
   return digests;
 }

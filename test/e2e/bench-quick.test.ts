@@ -15,7 +15,7 @@ it('bench --quick writes results for every method, with ceilings and an SVG', as
     ),
   );
   const res = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-  for (const m of ['ibb', 's5b-direct', 's5b-direct-cached', 's5b-proxy', 'oob', 'upload', 'jingle-s5b-direct', 'jingle-ibb']) {
+  for (const m of ['ibb', 's5b-direct', 's5b-direct-cached', 's5b-proxy', 'oob', 'upload', 'jingle-s5b-direct', 'jingle-s5b-direct-cached', 'jingle-ibb']) {
     const row = res.rows.find((r: any) => r.method === m && r.size === 4 << 20);
     assert.ok(row && row.mibs > 0, `a measured row for ${m}`);
   }

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import xml from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import { FakeNet, ibbInitiate } from '../helpers/fake-net.js';
 import { receiverOn } from '../helpers/memory-receiver.js';
 import { jingleEndpoint } from '../../src/negotiators/jingle/session.js';
@@ -72,6 +72,35 @@ describe('Jingle negotiators (in memory)', () => {
       rx.uninstall();
     });
   }
+
+  it('a file sent before and unchanged since: its sha-256 in the offer (hash cache), nothing hashed while sending', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'xfer-unit-cache-'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      const net = new FakeNet();
+      const [a, b] = [net.session(A), net.session(B)];
+      const { data, p } = await payload(200_003);
+      await new Promise((r) => setTimeout(r, 2100)); // the cache keeps only files settled for 2 s
+      const offers: Element[] = [];
+      for (let i = 0; i < 2; i++) {
+        const rx = await receiverOn(b, ['ibb']);
+        const seen = net.log.length;
+        await send(a, rx.features, p, ['ibb'], transport());
+        await rx.incoming.finished;
+        assert.equal((rx.events.find((e) => e.event === 'done') as any).verified, 'sha-256');
+        assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
+        offers.push(net.log.slice(seen).map((x) => x.el.getChild('jingle', NS.jingle)).find((j) => j?.attrs.action === 'session-initiate')!);
+        rx.uninstall();
+      }
+      const hashIn = (j: Element) => j.getChild('content')!.getChild('description')!.getChild('file')!.getChild('hash', NS.hashes);
+      assert.equal(hashIn(offers[0]!), undefined); // first send: <hash-used/>, checksum after the data
+      assert.equal(hashIn(offers[1]!)!.text(), createHash('sha256').update(data).digest('base64'));
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
 
   it('SOCKS5 with no reachable candidate on either side: transport-replace to IBB in the same session', async () => {
     const net = new FakeNet();

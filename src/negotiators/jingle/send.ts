@@ -5,6 +5,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { debug } from '../../log.js';
+import { hexToB64 } from '../../files/hash.js';
+import { cacheEntry } from '../../files/hash-cache.js';
 import { errors, toXferError } from '../../errors.js';
 import { NS } from '../../protocol/ns.js';
 import type { Jingle } from '../../protocol/jingle.js';
@@ -50,8 +52,12 @@ export const jingleSender: SendNegotiator = {
     };
     try {
       let transport = await transportFor(method);
-      // The hash comes after the data (one read of the file); <hash-used/> announces it.
-      const description = buildDescription({ name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes: {}, hashUsed: ['sha-256'], range: { offset: 0 } });
+      // The hash comes after the data (one read of the file); <hash-used/> announces it. A file
+      // sent before and unchanged since (files/hash-cache.ts): its sha-256 goes in the offer and
+      // nothing is hashed while sending.
+      const known = await cacheEntry(p.file);
+      const hashes: Record<string, string> = known.hit ? { 'sha-256': hexToB64(known.hit.sha256) } : {};
+      const description = buildDescription({ name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes, hashUsed: known.hit ? [] : ['sha-256'], range: { offset: 0 } });
       emit({ event: 'offer', file: p.file, name: p.name, size: p.size, to: peer, sid: js.sid, methods: [...remaining], protocol: 'jingle' });
       try {
         await js.send('session-initiate', { description, transport });
@@ -69,12 +75,12 @@ export const jingleSender: SendNegotiator = {
         let hash: Hash | undefined;
         let flowing = false;
         try {
-          hash = await hashPrefix(p.file, offset);
+          hash = known.hit ? undefined : await hashPrefix(p.file, offset);
           const onProgress = (b: number) => {
             flowing = true;
             t.onProgress(b);
           };
-          const ctx: SendContext = { session: xmpp, peer, sid: '', path: p.file, size: p.size, offset, onProgress, tap: (c) => hash!.update(c), signal: t.signal, options: job.transport };
+          const ctx: SendContext = { session: xmpp, peer, sid: '', path: p.file, size: p.size, offset, onProgress, tap: hash && ((c) => hash!.update(c)), signal: t.signal, options: job.transport };
           if (method === 's5b') {
             const theirs = parseS5b(answer.content?.transport);
             if (theirs?.kind !== 'candidates') throw errors.protocol(`${peer} accepted SOCKS5 without a transport`);
@@ -105,7 +111,8 @@ export const jingleSender: SendNegotiator = {
           t.stop();
         }
         s5b?.close();
-        const sha256 = hash!.digest();
+        const sha256 = known.hit ? Buffer.from(known.hit.sha256, 'hex') : hash!.digest();
+        if (!known.hit) await known.save({ sha256: sha256.toString('hex'), md5: '' });
         await js.send('session-info', { info: [buildChecksum('initiator', CONTENT, 'sha-256', sha256.toString('base64'))] }).catch((err) => log('checksum not taken: %s', err.message));
         // The receiver verifies and ends the session: success, or why not.
         await js.next((j) => (j.action === 'session-terminate' && j.reason?.condition === 'success') || (j.action === 'session-info' && j.info.some((i) => i.name === 'received')), VERDICT_TIMEOUT_MS, signal, 'confirmation of the file');
