@@ -12,5 +12,10 @@ if ! [ -f .run/prosody/pid ] || ! kill -0 "$(cat .run/prosody/pid)" 2>/dev/null;
   fixtures/prosody/server.sh start
   started=1
 fi
-trap '[ -n "$started" ] && fixtures/prosody/server.sh stop' EXIT
+# The stock-profile servers (scripts/bench-stock.ts) stop themselves; after an interrupt, here.
+stop_stock() {
+  XFER_PROSODY_PORT_BASE=25420 XFER_PROSODY_RUN=$PWD/.run/prosody-bench-stock fixtures/prosody/server.sh stop
+  XFER_EJABBERD_PORT_BASE=35420 XFER_EJABBERD_RUN=$PWD/.run/ejabberd-bench-stock fixtures/ejabberd/server.sh stop
+}
+trap 'stop_stock; [ -n "$started" ] && fixtures/prosody/server.sh stop' EXIT
 node build/scripts/bench.js "$@"

@@ -23,7 +23,7 @@ stop_libervia() {
     if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
   done
 }
-trap 'stop_libervia; fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop; XFER_PROSODY_PORT_BASE=27220 XFER_PROSODY_RUN=$PWD/.run/prosody-faults fixtures/prosody/server.sh stop; XFER_PROSODY_PORT_BASE=27320 XFER_PROSODY_RUN=$PWD/.run/prosody-reconnect fixtures/prosody/server.sh stop; XFER_PROSODY_PORT_BASE=27420 XFER_PROSODY_RUN=$PWD/.run/prosody-stock fixtures/prosody/server.sh stop' EXIT
+trap 'stop_libervia; fixtures/prosody/server.sh stop; fixtures/ejabberd/server.sh stop; XFER_PROSODY_PORT_BASE=27220 XFER_PROSODY_RUN=$PWD/.run/prosody-faults fixtures/prosody/server.sh stop; XFER_PROSODY_PORT_BASE=27320 XFER_PROSODY_RUN=$PWD/.run/prosody-reconnect fixtures/prosody/server.sh stop; XFER_PROSODY_PORT_BASE=27420 XFER_PROSODY_RUN=$PWD/.run/prosody-stock fixtures/prosody/server.sh stop; XFER_PROSODY_PORT_BASE=25420 XFER_PROSODY_RUN=$PWD/.run/prosody-bench-stock fixtures/prosody/server.sh stop' EXIT
 fixtures/prosody/server.sh start
 fixtures/ejabberd/server.sh start
 set -a; eval "$(fixtures/prosody/server.sh env)"; set +a
