@@ -37,7 +37,7 @@ const ONLY = flag('--only') ? opt('--only', '').split(',') : undefined;
 // hashes while sending instead of reading the file once more before the offer. Every row sends
 // a file for the first time (no hash cache) except the *-cached rows: sending a file sent before,
 // its digest from the cache (src/files/hash-cache.ts): SI skips its pass before the offer, Jingle
-// puts the hash in the offer and hashes nothing while sending.
+// hashes nothing while sending (its checksum comes from the cache).
 const COLD = { XFER_HASH_CACHE: 'off' };
 const METHODS: Record<string, { args: string[]; env?: Record<string, string>; minSize?: number }> = {
   ibb: { args: ['--methods', 'ibb', '--protocol', 'si'] },

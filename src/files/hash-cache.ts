@@ -1,6 +1,6 @@
 // Digests of files already read once, so that sending the same file again skips a hash pass:
 // SI (and HTTP upload) the extra read XEP-0096 forces before the offer; Jingle the hashing while
-// it sends (the hash then goes in the offer instead of a checksum after the data).
+// it sends (its checksum after the data then comes from here).
 //
 // Keyed like git's index: device, inode, size, mtime and ctime in nanoseconds. ctime cannot be set
 // by a user, so any write or rename over the file changes the key. A digest is stored only if the

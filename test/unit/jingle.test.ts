@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import xml, { type Element } from '@xmpp/xml';
+import xml from '@xmpp/xml';
 import { FakeNet, ibbInitiate } from '../helpers/fake-net.js';
 import { receiverOn } from '../helpers/memory-receiver.js';
 import { jingleEndpoint } from '../../src/negotiators/jingle/session.js';
@@ -73,7 +73,7 @@ describe('Jingle negotiators (in memory)', () => {
     });
   }
 
-  it('a file sent before and unchanged since: its sha-256 in the offer (hash cache), nothing hashed while sending', async () => {
+  it('a file sent before and unchanged since: its checksum comes from the hash cache; a stale entry is refused, never saved', async () => {
     const cache = await mkdtemp(path.join(tmpdir(), 'xfer-unit-cache-'));
     const saved = process.env.XDG_CACHE_HOME;
     process.env.XDG_CACHE_HOME = cache;
@@ -82,20 +82,23 @@ describe('Jingle negotiators (in memory)', () => {
       const [a, b] = [net.session(A), net.session(B)];
       const { data, p } = await payload(200_003);
       await new Promise((r) => setTimeout(r, 2100)); // the cache keeps only files settled for 2 s
-      const offers: Element[] = [];
-      for (let i = 0; i < 2; i++) {
-        const rx = await receiverOn(b, ['ibb']);
-        const seen = net.log.length;
-        await send(a, rx.features, p, ['ibb'], transport());
-        await rx.incoming.finished;
-        assert.equal((rx.events.find((e) => e.event === 'done') as any).verified, 'sha-256');
-        assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
-        offers.push(net.log.slice(seen).map((x) => x.el.getChild('jingle', NS.jingle)).find((j) => j?.attrs.action === 'session-initiate')!);
-        rx.uninstall();
-      }
-      const hashIn = (j: Element) => j.getChild('content')!.getChild('description')!.getChild('file')!.getChild('hash', NS.hashes);
-      assert.equal(hashIn(offers[0]!), undefined); // first send: <hash-used/>, checksum after the data
-      assert.equal(hashIn(offers[1]!)!.text(), createHash('sha256').update(data).digest('base64'));
+      const rx = await receiverOn(b, ['ibb']);
+      await send(a, rx.features, p, ['ibb'], transport());
+      await rx.incoming.finished;
+      assert.equal((rx.events.find((e) => e.event === 'done') as any).verified, 'sha-256');
+      rx.uninstall();
+      // The cold send stored the digest it computed while sending.
+      const file = path.join(cache, 'xfer', 'hashes.json');
+      const entries = JSON.parse(readFileSync(file, 'utf8'));
+      assert.deepEqual(entries.map((e: any) => e.sha256), [sha(data)]);
+      // A wrong digest under the file's key: sent as the checksum (so the cache was used, nothing
+      // hashed), and the receiver, which hashes what arrives, refuses the file.
+      writeFileSync(file, JSON.stringify([{ ...entries[0], sha256: sha(Buffer.from('not the file')) }]));
+      const rx2 = await receiverOn(b, ['ibb']);
+      await assert.rejects(send(a, rx2.features, p, ['ibb'], transport()), (e: any) => e.code === 'EPEERFAILED' || e.code === 'EINTEGRITY');
+      await rx2.incoming.finished.catch(() => {});
+      assert.deepEqual(readdirSync(rx2.out), []);
+      rx2.uninstall();
     } finally {
       if (saved === undefined) delete process.env.XDG_CACHE_HOME;
       else process.env.XDG_CACHE_HOME = saved;

@@ -5,7 +5,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { debug } from '../../log.js';
-import { hexToB64 } from '../../files/hash.js';
 import { cacheEntry } from '../../files/hash-cache.js';
 import { errors, toXferError } from '../../errors.js';
 import { NS } from '../../protocol/ns.js';
@@ -53,11 +52,12 @@ export const jingleSender: SendNegotiator = {
     try {
       let transport = await transportFor(method);
       // The hash comes after the data (one read of the file); <hash-used/> announces it. A file
-      // sent before and unchanged since (files/hash-cache.ts): its sha-256 goes in the offer and
-      // nothing is hashed while sending.
+      // sent before and unchanged since (files/hash-cache.ts) is not hashed while sending: the
+      // checksum comes from the cache. Not in the offer: Libervia 0.9 fails a session whose offer
+      // carries a standard (binary) sha-256 (plugin_xep_0300 decodes the digest as UTF-8, since
+      // it writes base64 of the hex itself); in a checksum it only logs that error.
       const known = await cacheEntry(p.file);
-      const hashes: Record<string, string> = known.hit ? { 'sha-256': hexToB64(known.hit.sha256) } : {};
-      const description = buildDescription({ name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes, hashUsed: known.hit ? [] : ['sha-256'], range: { offset: 0 } });
+      const description = buildDescription({ name: p.name, path: p.path, size: p.size, date: p.mtime.toISOString(), desc: job.desc, hashes: {}, hashUsed: ['sha-256'], range: { offset: 0 } });
       emit({ event: 'offer', file: p.file, name: p.name, size: p.size, to: peer, sid: js.sid, methods: [...remaining], protocol: 'jingle' });
       try {
         await js.send('session-initiate', { description, transport });
