@@ -15,10 +15,18 @@ describe('IBB strict base64 (RFC 4648 §4)', () => {
     assert.deepEqual(decodeStrict('aGVsbG8h'), Buffer.from('hello!'));
     assert.deepEqual(decodeStrict(''), Buffer.alloc(0));
   });
+  it('agrees with encoding for every length and padding (random blocks of 0-300 bytes)', () => {
+    const big = Buffer.alloc(300);
+    for (let n = 0; n <= 300; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 73 + n * 31) & 255));
+      const r = decodeStrictInto(bytes.toString('base64'), big);
+      assert.ok(Buffer.isBuffer(r) && r.equals(bytes), `length ${n}`);
+    }
+  });
   it('tolerates XML line wrapping as in XEP-0047 example 5', () => {
     assert.deepEqual(decodeStrict('aGVs\n  bG8h'), Buffer.from('hello!'));
   });
-  for (const bad of ['aGVsbG8', 'aGV=bG8h', 'aGVsbG8*', 'a===', '====', 'aGVsbG8h=', 'aGVsbG9=']) {
+  for (const bad of ['aGVsbG8', 'aGV=bG8h', 'aGVsbG8*', 'a===', '====', 'aGVsbG8h=', 'aGVsbG9=', 'aGVsbB==', '=aGV', 'aG=s', 'aGVs\0bG8h']) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(decodeStrict(bad), undefined));
   }
   it('a block larger than the buffer (the negotiated block size) is too big, not written', () => {
