@@ -52,8 +52,8 @@ export function markdown(res: any): string {
   if (res.slixmppIbb) L.push('', `slixmpp's IBB (4 KiB blocks, stop-and-wait) into xfer receive, ${human(res.slixmppIbb.size)}: ${fmt(res.slixmppIbb.mibs, 2)} MiB/s.`);
   if (res.stock?.length) {
     L.push('', '## Stock servers', '', 'Servers as their packages ship them (fixtures/*/profile-stock.*): Prosody with Debian\'s mod_limits (10 kB/s per client), ejabberd with its default shaper (3000 B/s per client). Default send: xfer → xfer with no options. IBB: forced (`--methods ibb`) for the given time, then cancelled; KiB/s of file the receiver saw. Notice: the sender\'s `slow` event (rate, time left, what to use instead).', '');
-    L.push('| server | default send | IBB xfer KiB/s | IBB slixmpp KiB/s | slow notice |', '|---|---|---|---|---|');
-    for (const r of res.stock) L.push(`| ${r.server} | ${r.defaultProtocol ?? ''} ${r.defaultMethod}: ${human(r.defaultSize)} in ${fmt(r.defaultWall, 2)} s (${fmt(r.defaultMibs)} MiB/s) | ${fmt(r.xferIbbKiBs, 2)} | ${fmt(r.slixmppIbbKiBs, 2)} | ${r.slow ? `after ${fmt(r.slow.afterS, 1)} s: ${fmt(r.slow.rate / 1024, 1)} KiB/s, ${r.slow.eta} s left` : 'none'} (${r.crawlSeconds} s run) |`);
+    L.push('| server | default send | 1 KiB sender s, xfer / slixmpp | IBB xfer KiB/s | IBB slixmpp KiB/s | slow notice |', '|---|---|---|---|---|---|');
+    for (const r of res.stock) L.push(`| ${r.server} | ${r.defaultProtocol ?? ''} ${r.defaultMethod}: ${human(r.defaultSize)} in ${fmt(r.defaultWall, 2)} s (${fmt(r.defaultMibs)} MiB/s) | ${r.oneKiB ? `${fmt(r.oneKiB.xfer, 2)} / ${fmt(r.oneKiB.slixmpp, 2)}` : ''} | ${fmt(r.xferIbbKiBs, 2)} | ${fmt(r.slixmppIbbKiBs, 2)} | ${r.slow ? `after ${fmt(r.slow.afterS, 1)} s: ${fmt(r.slow.rate / 1024, 1)} KiB/s, ${r.slow.eta} s left` : 'none'} (${r.crawlSeconds} s run) |`);
   }
   L.push('', `## IBB block size × window (${human(res.ibbSweep.size)}, MiB/s; default ${res.ibbSweep.default})`, '', `| block \\ window | ${res.ibbSweep.windows.join(' | ')} |`, `|---|${res.ibbSweep.windows.map(() => '---').join('|')}|`);
   for (const b of res.ibbSweep.blocks) L.push(`| ${b} | ${res.ibbSweep.windows.map((w: number) => fmt(res.ibbSweep.mibs[`${b}x${w}`])).join(' | ')} |`);
@@ -96,6 +96,7 @@ function targets(res: any): string[] {
   if (res.cliStartup) add('The CLI alone (`xfer --version`)', `${fmt(res.cliStartup.seconds, 2)} s, ${fmt(res.cliStartup.rssMiB, 0)} MiB`, null);
   // 4. Stock servers
   for (const r of res.stock ?? []) {
+    if (r.oneKiB) add(`${r.server}: a 1 KiB send no slower than slixmpp's (within 5 %, the run-to-run jitter)`, `sender process ${fmt(r.oneKiB.xfer, 2)} vs ${fmt(r.oneKiB.slixmpp, 2)} s`, r.oneKiB.xfer <= r.oneKiB.slixmpp * 1.05);
     add(`${r.server}: xfer's IBB at least slixmpp's`, `${fmt(r.xferIbbKiBs, 2)} vs ${fmt(r.slixmppIbbKiBs, 2)} KiB/s`, r.xferIbbKiBs >= 0.95 * r.slixmppIbbKiBs);
     add(`${r.server}: the default send avoids the crawl, and a forced crawl is reported`, `default: ${r.defaultMethod} at ${fmt(r.defaultMibs)} MiB/s; IBB: ${r.slow ? `'slow' after ${fmt(r.slow.afterS, 1)} s with ${r.slow.eta} s left and the advice` : 'no notice'}`, r.defaultMethod !== 'ibb' && !!r.slow);
   }

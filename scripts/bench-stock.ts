@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { median } from './bench-report.js';
 import { makeFile, rateSeen, ROOT, run, slixmppSend, transfer, users, type Target } from './bench-procs.js';
 
 interface StockServer { target: Target; stop: () => void }
@@ -43,6 +44,8 @@ export interface StockRow {
   /** IBB through the limit (KiB/s of file, as the receiver saw it) */
   xferIbbKiBs: number; slixmppIbbKiBs: number; crawlSeconds: number;
   slow?: { rate: number; eta: number; afterS: number };
+  /** a 1 KiB send, the sender process start to exit (median): xfer with its defaults, slixmpp (SI over IBB) */
+  oneKiB: { xfer: number; slixmpp: number };
 }
 
 export async function stockBench(dir: string, quick: boolean): Promise<StockRow[]> {
@@ -50,6 +53,7 @@ export async function stockBench(dir: string, quick: boolean): Promise<StockRow[
   const defaultSize = quick ? 4 << 20 : 64 << 20;
   const big = makeFile(dir, defaultSize);
   const crawlFile = makeFile(dir, 2 << 20);
+  const kib = makeFile(dir, 1024);
   for (const kind of quick ? (['prosody'] as const) : (['prosody', 'ejabberd'] as const)) {
     const srv = startStock(kind);
     try {
@@ -57,13 +61,21 @@ export async function stockBench(dir: string, quick: boolean): Promise<StockRow[
       // its first acknowledgement comes after ~15 s there.
       const forMs = quick ? 8000 : kind === 'ejabberd' ? 40_000 : 25_000;
       const d = await transfer(srv.target, big, []);
+      // Every round trip through a stock server waits on Nagle and delayed ACKs (~45 ms each here).
+      const xk: number[] = [];
+      const sk: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        xk.push((await transfer(srv.target, kib, [])).txWall);
+        sk.push((await slixmppSend(srv.target, kib, 'ibb')).txWall);
+      }
       const x = await xferCrawl(srv.target, crawlFile, forMs);
       const sl = await slixmppSend(srv.target, crawlFile, 'ibb', forMs);
       rows.push({
         server: srv.target.name, defaultMethod: d.method, defaultProtocol: d.protocol, defaultWall: d.wall, defaultMibs: d.bytes / 1048576 / d.seconds, defaultSize,
         xferIbbKiBs: x.mibs * 1024, slixmppIbbKiBs: sl.mibs * 1024, crawlSeconds: forMs / 1000, slow: x.slow,
+        oneKiB: { xfer: median(xk), slixmpp: median(sk) },
       });
-      process.stderr.write(`stock ${kind}: default ${d.method} ${(d.bytes / 1048576 / d.seconds).toFixed(1)} MiB/s; IBB xfer ${(x.mibs * 1024).toFixed(1)} vs slixmpp ${(sl.mibs * 1024).toFixed(1)} KiB/s; slow notice ${x.slow ? `after ${x.slow.afterS.toFixed(1)} s, eta ${x.slow.eta} s` : 'none'}\n`);
+      process.stderr.write(`stock ${kind}: default ${d.method} ${(d.bytes / 1048576 / d.seconds).toFixed(1)} MiB/s; IBB xfer ${(x.mibs * 1024).toFixed(1)} vs slixmpp ${(sl.mibs * 1024).toFixed(1)} KiB/s; slow notice ${x.slow ? `after ${x.slow.afterS.toFixed(1)} s, eta ${x.slow.eta} s` : 'none'}; 1 KiB sender xfer ${median(xk).toFixed(2)} s vs slixmpp ${median(sk).toFixed(2)} s\n`);
     } finally {
       srv.stop();
     }

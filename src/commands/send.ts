@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { errors, toXferError, XferError } from '../errors.js';
 import { receiverInfo, resolvePeer, serveDisco, presence } from '../negotiation/discovery.js';
+import { proxyStreamhosts } from '../negotiation/proxies.js';
 import { sendNegotiators, type ProtocolChoice } from '../negotiators/index.js';
 import type { Emit } from '../report/events.js';
 import { sendFile, usableNegotiators } from '../transfer/outgoing.js';
@@ -91,6 +92,9 @@ export async function send(opts: SendOptions): Promise<SendResult> {
   const signal = AbortSignal.any([opts.signal, abortOnClose.signal]);
   try {
     emit({ event: 'connected', jid: session.jid, server: session.endpoint });
+    // SOCKS5 offers carry our server's proxies: ask for them now, beside the peer lookup.
+    const t = opts.transport;
+    if (opts.methods.includes('s5b') && (t.proxies.length || t.proxyDiscovery)) void proxyStreamhosts(session, t.proxies, t.proxyDiscovery);
     const info = receiverInfo([]);
     serveDisco(session, info);
     await session.send(presence(info, undefined, -1));

@@ -41,8 +41,28 @@ export async function discoverProxies(session: Session, timeoutMs = 5000): Promi
   }
 }
 
-/** Forced proxies first (--proxy), then discovered ones unless discovery is off. */
-export async function proxyStreamhosts(session: Session, forced: string[], discover: boolean): Promise<StreamHost[]> {
+const asked = new WeakMap<Session, Map<string, Promise<StreamHost[]>>>();
+
+/**
+ * Forced proxies first (--proxy), then discovered ones unless discovery is off. Asked once per
+ * session (three round trips through the server, ~100 ms on a stock Prosody): the send command
+ * starts it right after login, beside the peer lookup, and every offer of that session shares the
+ * answer. An empty answer is not kept, so a receiver that stays connected asks again next time.
+ */
+export function proxyStreamhosts(session: Session, forced: string[], discover: boolean): Promise<StreamHost[]> {
+  const key = `${discover}\0${forced.join('\0')}`;
+  let bySession = asked.get(session);
+  if (!bySession) asked.set(session, (bySession = new Map()));
+  let found = bySession.get(key);
+  if (!found) {
+    found = lookup(session, forced, discover);
+    bySession.set(key, found);
+    void found.then((hosts) => hosts.length === 0 && bySession!.delete(key));
+  }
+  return found;
+}
+
+async function lookup(session: Session, forced: string[], discover: boolean): Promise<StreamHost[]> {
   const jids = [...forced, ...(discover ? await discoverProxies(session) : [])];
   const unique = [...new Set(jids)];
   const hosts = await Promise.all(unique.map((j) => proxyAddress(session, j)));
