@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { errors, XferError } from '../errors.js';
 import type { FileSink } from '../files/sink.js';
 import { HttpParseError, ResponseReader, type Head } from './response.js';
+
 export class DownloadError extends XferError {
   /** XEP-0066 §3 condition to answer the iq with */
   constructor(message: string, readonly condition: 'item-not-found' | 'not-acceptable', stalled = false) {
