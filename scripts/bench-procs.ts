@@ -5,11 +5,11 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { settle } from './ceilings.js';
 import { jsonLines } from '../test/helpers/json-lines.js';
+import { ROOT } from '../test/helpers/paths.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 
 /** A server to run against: the tuned fixture, or a stock-profile one. */
 export interface Target { name: string; server: string; ca: string; domain: string }

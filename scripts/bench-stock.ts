@@ -2,24 +2,18 @@
 // Debian's mod_limits (10 kB/s per client), ejabberd with its default shaper (3000 B/s). What
 // users of a default install meet: does xfer's default choice avoid the crawl, how fast is IBB
 // through the limit next to slixmpp's, and does the sender say so (the 'slow' event)?
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { median } from './bench-report.js';
-import { makeFile, rateSeen, ROOT, run, slixmppSend, transfer, users, type Target } from './bench-procs.js';
-
-interface StockServer { target: Target; stop: () => void }
+import { makeFile, rateSeen, run, slixmppSend, transfer, users, type Target } from './bench-procs.js';
+import { privateServer } from '../test/helpers/servers.js';
 
 /** Start one stock-profile server on its own ports; `stop` stops only what this started. */
-function startStock(kind: 'prosody' | 'ejabberd'): StockServer {
-  const upper = kind.toUpperCase();
-  const env = { ...process.env, [`XFER_${upper}_PROFILE`]: 'stock', [`XFER_${upper}_PORT_BASE`]: kind === 'prosody' ? '25420' : '35420', [`XFER_${upper}_RUN`]: path.join(ROOT, '.run', `${kind}-bench-stock`) };
-  const script = path.join(ROOT, `fixtures/${kind}/server.sh`);
-  const call = (cmd: string) => execFileSync(script, [cmd], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  call('start');
-  const v = Object.fromEntries(call('env').trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-  return { target: { name: `${kind} (stock)`, server: v.XFER_TEST_SERVER!, ca: v.XFER_TEST_CA!, domain: v.XFER_TEST_DOMAIN! }, stop: () => void call('stop') };
+function startStock(kind: 'prosody' | 'ejabberd'): { target: Target; stop: () => void } {
+  const own = privateServer(kind, kind === 'prosody' ? 25420 : 35420, `${kind}-bench-stock`, 'stock');
+  const s = own.start();
+  return { target: { name: `${kind} (stock)`, server: s.server, ca: s.caFile, domain: s.domain }, stop: own.stop };
 }
 
 /** xfer's IBB through the limit for `forMs`, then cancelled: the rate the receiver saw and the sender's 'slow' event. */

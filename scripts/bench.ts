@@ -3,7 +3,7 @@
 // (scripts/ceilings.ts); then the same on stock-configured servers (scripts/bench-stock.ts).
 // Writes bench/results.md, .json and throughput.svg. `--quick` is a smoke run (exercised by the
 // test suite so that it cannot rot).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fmt, human, markdown, median, svg } from './bench-report.js';
 import { makeFile, ROOT, slixmppSend, transfer, users, type Target, type Transfer } from './bench-procs.js';
 import { stockBench } from './bench-stock.js';
+import { serverEnv } from '../test/helpers/servers.js';
 import { curlCeiling, hashingReceiver, nodePipeCeiling, proxyCeiling, socatCeiling, uploadCeiling, type Ceilings } from './ceilings.js';
 
 const args = process.argv.slice(2);
@@ -21,9 +22,7 @@ const parseSize = (s: string) => Number(s.replace(/[KMG]$/i, '')) * ({ K: 1024, 
 const SIZES = opt('--sizes', QUICK ? '1K,4M' : '1K,64M,512M').split(',').map(parseSize);
 const RUNS = Number(opt('--runs', QUICK ? '1' : '5'));
 const OUT = path.resolve(opt('--out', path.join(ROOT, 'bench')));
-const env = Object.fromEntries(
-  execFileSync(path.join(ROOT, 'fixtures/prosody/server.sh'), ['env'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split('=', 2) as [string, string]),
-);
+const env = serverEnv('prosody');
 const DOMAIN = env.XFER_TEST_DOMAIN!;
 const FIXTURE: Target = { name: 'prosody (tuned fixture)', server: env.XFER_TEST_SERVER!, ca: env.XFER_TEST_CA!, domain: DOMAIN };
 [users.tx, users.rx] = opt('--users', 'alice,bob').split(',') as [string, string];

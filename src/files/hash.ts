@@ -25,26 +25,31 @@ export class DualHash {
 }
 
 /**
- * `withMd5: false` leaves md5 '' (it doubles the CPU time of this pass). Reads into one reused
- * buffer: a stream hands out a fresh 1 MiB Buffer per read, which cost the SI sender ~35 MiB of
- * peak RSS at 512 MiB before the first byte was even offered.
+ * Every hashing pass over a file (SI's before the offer, a resumed transfer's prefix on either
+ * side): bytes [0, end) handed to `update` from one reused buffer. A stream hands out a fresh
+ * 1 MiB Buffer per read, which cost the SI sender ~35 MiB of peak RSS at 512 MiB before the first
+ * byte was even offered.
  */
-export async function hashFile(path: string, onProgress?: (bytes: number) => void, withMd5 = true): Promise<Digests> {
-  const h = new DualHash(withMd5);
+export async function readFileInto(path: string, update: (chunk: Buffer) => void, end = Infinity, onProgress?: (bytes: number) => void): Promise<void> {
   const fh = await open(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
-  let n = 0;
   try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    for (let n = 0; n < end; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - n), n);
       if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
+      update(buf.subarray(0, bytesRead));
       n += bytesRead;
       onProgress?.(n);
     }
   } finally {
     await fh.close();
   }
+}
+
+/** `withMd5: false` leaves md5 '' (it doubles the CPU time of this pass). */
+export async function hashFile(path: string, onProgress?: (bytes: number) => void, withMd5 = true): Promise<Digests> {
+  const h = new DualHash(withMd5);
+  await readFileInto(path, (c) => h.update(c), Infinity, onProgress);
   return h.digest();
 }
 

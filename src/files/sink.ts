@@ -9,10 +9,10 @@
 // always, so a stale or tampered prefix fails verification instead of landing. A part is never
 // kept after an integrity failure (wrong hash, excess bytes) or without an offered hash.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp, writeSync } from 'node:fs';
+import { promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 import { errors, XferError } from '../errors.js';
-import { DualHash, b64ToHex } from './hash.js';
+import { DualHash, b64ToHex, readFileInto } from './hash.js';
 import { safeFileName, safeRelativePath } from './safe-name.js';
 import { finishAttributes, placeFile } from './place.js';
 
@@ -115,7 +115,7 @@ export class FileSink {
       openTemporaryFiles.delete(this.tmp);
       return false;
     }
-    for await (const chunk of createReadStream(this.tmp, { highWaterMark: 1 << 20 })) this.hash.update(chunk as Buffer);
+    await readFileInto(this.tmp, (c) => this.hash.update(c));
     this.fh = await fsp.open(this.tmp, 'a', 0o600);
     this.written = this.resumedFrom = st.size;
     return true;

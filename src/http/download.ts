@@ -63,12 +63,6 @@ export async function download(
           if (!sink.complete) throw errors.truncated(`body ended after ${sink.bytes} of ${sink.size} bytes`);
         },
       };
-    }).catch((err) => {
-      if (opts.signal.aborted) throw opts.signal.reason;
-      if (err instanceof XferError) throw err;
-      if (err instanceof HttpParseError) throw new DownloadError(`bad HTTP response from ${url.host}: ${err.message}`, 'not-acceptable');
-      if (err instanceof Stalled) throw new DownloadError(`download from ${url.host} broke after ${sink.bytes} bytes: no data for ${opts.stallTimeoutMs / 1000} s`, 'item-not-found', true);
-      throw new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found');
     });
     if (redirect === undefined) return;
     const next = redirect ? new URL(redirect, url) : undefined;
@@ -88,14 +82,19 @@ export async function headSize(url: URL, signal?: AbortSignal, idleMs = 10000): 
     const n = Number(head.headers.get('content-length'));
     if (head.status === 200 && Number.isSafeInteger(n) && n >= 0) size = n;
     return '';
-  }).catch((err) => {
-    if (err instanceof HttpParseError) throw new DownloadError(`bad HTTP response from ${url.host}: ${err.message}`, 'not-acceptable');
-    throw new DownloadError(`cannot fetch ${url.host}: ${err instanceof Stalled ? `no answer for ${idleMs / 1000} s` : (err as Error).message}`, 'item-not-found');
   });
   return size;
 }
 
 class Stalled extends Error {}
+
+/** fetch()'s failures as what the caller reports: a verdict from a handler or a cancel passes through. */
+function asDownloadError(err: unknown, url: URL, idleMs: number): unknown {
+  if (err instanceof XferError) return err;
+  if (err instanceof HttpParseError) return new DownloadError(`bad HTTP response from ${url.host}: ${err.message}`, 'not-acceptable');
+  if (err instanceof Stalled) return new DownloadError(`no data from ${url.host} for ${idleMs / 1000} s`, 'item-not-found', true);
+  return new DownloadError(`cannot fetch ${url.host}: ${(err as Error).message}`, 'item-not-found');
+}
 
 /** What to do with a response head: a redirect's Location (a string), or where the body goes. */
 type OnHead = (head: Head) => string | { body: (view: Buffer) => void; end: () => void };
@@ -105,7 +104,8 @@ const READ_BUFFER = 1 << 20;
 
 /**
  * One request on its own connection (Connection: close). Resolves with the Location of a
- * redirect, or undefined once the body has ended; rejects on anything else.
+ * redirect, or undefined once the body has ended; rejects with a DownloadError (or the handlers'
+ * own XferError, or the cancel's reason) on anything else.
  */
 function fetch(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, signal: AbortSignal | undefined, idleMs: number, onHead: OnHead): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -115,7 +115,7 @@ function fetch(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      if (err) reject(err);
+      if (err) reject(signal?.aborted ? signal.reason : asDownloadError(err, url, idleMs));
       else resolve(location);
     };
     let sink: ReturnType<OnHead> | undefined;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import xml from '@xmpp/xml';
 import { listDir, randomFile, receiver, sha256File, tempDir, xfer, type Proc } from '../helpers/cli.js';
-import { jidOf, privateProsody, ROOT, type Server } from '../helpers/fixture.js';
+import { jidOf, privateServer, ROOT, type Server } from '../helpers/fixture.js';
 import { rawPeer } from '../helpers/raw-peer.js';
 import { NS } from '../../src/protocol/ns.js';
 import type { Session } from '../../src/xmpp/session.js';
@@ -172,7 +172,7 @@ describe('a SOCKS5 proxy that is down', () => {
 });
 
 describe('the XMPP server restarts mid-transfer', () => {
-  const own = privateProsody(27220, 'prosody-faults');
+  const own = privateServer('prosody', 27220, 'prosody-faults');
   let fx: Server;
   before(() => {
     fx = own.start();
@@ -196,7 +196,7 @@ describe('the XMPP server restarts mid-transfer', () => {
 });
 
 describe('a receiver that stays up (--count 0)', () => {
-  const own = privateProsody(27320, 'prosody-reconnect');
+  const own = privateServer('prosody', 27320, 'prosody-reconnect');
   let fx: Server;
   before(() => {
     fx = own.start();

@@ -176,6 +176,7 @@ describe('OOB hostile sender', () => {
           assert.equal(res, 'ok');
           assert.equal(r.code, 0, r.stderr);
           assert.deepEqual(readdirSync(out), ['tls.txt']);
+          assert.equal(await sha256File(path.join(out, 'tls.txt')), createHash('sha256').update('0123456789').digest('hex'));
         } else {
           assert.ok(res instanceof StanzaError, String(res));
           assert.match(JSON.stringify(r.events), /certificate/i);

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listDir, randomFile, receiver, sha256File, tempDir, xfer } from '../helpers/cli.js';
-import { jidOf, privateProsody, type Server } from '../helpers/fixture.js';
+import { jidOf, privateServer, type Server } from '../helpers/fixture.js';
 
 describe('on a stock-configured Prosody (10 kB/s per client)', () => {
-  const own = privateProsody(27420, 'prosody-stock', 'stock');
+  const own = privateServer('prosody', 27420, 'prosody-stock', 'stock');
   let fx: Server;
   before(() => void (fx = own.start()));
   after(() => own.stop());

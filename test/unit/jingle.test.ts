@@ -86,6 +86,7 @@ describe('Jingle negotiators (in memory)', () => {
       await send(a, rx.features, p, ['ibb'], transport());
       await rx.incoming.finished;
       assert.equal((rx.events.find((e) => e.event === 'done') as any).verified, 'sha-256');
+      assert.equal(sha(readFileSync(path.join(rx.out, 'data.bin'))), sha(data));
       rx.uninstall();
       // The cold send stored the digest it computed while sending.
       const file = path.join(cache, 'xfer', 'hashes.json');

@@ -3,9 +3,9 @@
 // on failure transport-replace to the next one inside the same session, then the sha-256 we
 // computed while sending in a checksum session-info, and the receiver's session-terminate.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { debug } from '../../log.js';
 import { cacheEntry } from '../../files/hash-cache.js';
+import { readFileInto } from '../../files/hash.js';
 import { errors, toXferError } from '../../errors.js';
 import { NS } from '../../protocol/ns.js';
 import type { Jingle } from '../../protocol/jingle.js';
@@ -147,6 +147,6 @@ async function replace(js: JingleSession, m: MethodName, transport: ReturnType<t
 /** With a range offset the hash still covers the whole file: read the prefix first. */
 async function hashPrefix(file: string, offset: number): Promise<Hash> {
   const h = createHash('sha256');
-  if (offset > 0) for await (const c of createReadStream(file, { start: 0, end: offset - 1, highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  if (offset > 0) await readFileInto(file, (c) => h.update(c), offset);
   return h;
 }
