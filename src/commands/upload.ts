@@ -5,8 +5,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { errors, toXferError } from '../errors.js';
-import { hexToB64 } from '../files/hash.js';
-import { cachedHashFile } from '../files/hash-cache.js';
+import { DualHash, hexToB64 } from '../files/hash.js';
+import { cacheEntry } from '../files/hash-cache.js';
 import { discoInfo } from '../negotiation/discovery.js';
 import { buildItemsQuery, parseItems } from '../protocol/disco.js';
 import { NS } from '../protocol/ns.js';
@@ -54,7 +54,10 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
       const name = path.basename(file);
       try {
         const { size } = await fsp.stat(file);
-        const hashes = await cachedHashFile(file, { onProgress: (bytes) => emit({ event: 'hashing', file, bytes, total: size }), withMd5: false }); // links carry sha-256 only
+        // Links carry sha-256 only, sent after the PUT: hashed while uploading (one read of the
+        // file), or taken from the cache for a file uploaded before and unchanged since.
+        const known = await cacheEntry(file);
+        const hash = known.hit ? undefined : new DualHash(false);
         let slot;
         try {
           slot = parseSlot((await session.iq(service, 'get', buildSlotRequest(name, size), 15000)).getChild('slot', NS.upload));
@@ -73,9 +76,12 @@ export async function sendByUpload(opts: { connection: SessionOptions; files: st
           signal: opts.signal,
           idleMs: UPLOAD_IDLE_MS,
           onProgress: (sent) => progress(sent),
+          tap: hash && ((c) => hash.update(c)),
         });
         if (status < 200 || status >= 300) throw errors.transfer(`upload PUT answered HTTP ${status}`);
         progress(size, true);
+        const hashes = known.hit ?? hash!.digest();
+        if (!known.hit) await known.save(hashes);
         await session.send(buildXOobMessage(to, { url: slot.get, desc: opts.desc, sha256: hexToB64(hashes.sha256), size }));
         emit({ event: 'done', direction: 'sent', sid, method: 'upload', name, file, bytes: size, seconds: (Date.now() - started) / 1000, sha256: hashes.sha256, peer: to });
         result.sent++;

@@ -1,6 +1,6 @@
 // Digests of files already read once, so that sending the same file again skips a hash pass:
-// SI (and HTTP upload) the extra read XEP-0096 forces before the offer; Jingle the hashing while
-// it sends (its checksum after the data then comes from here).
+// SI the extra read XEP-0096 forces before the offer; Jingle and HTTP upload the hashing while
+// they send (Jingle's checksum after the data, the link's sha-256, then come from here).
 //
 // Keyed like git's index: device, inode, size, mtime and ctime in nanoseconds. ctime cannot be set
 // by a user, so any write or rename over the file changes the key. A digest is stored only if the

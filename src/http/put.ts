@@ -17,6 +17,8 @@ export interface PutOptions {
   /** no progress (headers, body, answer) for this long fails the upload */
   idleMs: number;
   onProgress: (bytes: number) => void;
+  /** sees every chunk of the body in order (the upload hashes while it sends) */
+  tap?: (chunk: Buffer) => void;
 }
 
 /** PUT `size` bytes of `file` to `url`; resolves with the HTTP status. */
@@ -40,7 +42,7 @@ export async function putFile(url: URL, file: string, size: number, opts: PutOpt
     return res.statusCode ?? 0;
   };
   try {
-    await sendRange(file, 0, size, req, opts.onProgress, opts.signal);
+    await sendRange(file, 0, size, req, opts.onProgress, opts.signal, undefined, opts.tap);
     req.end();
     return await status(await answered);
   } catch (err) {
